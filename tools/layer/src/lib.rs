@@ -1,0 +1,146 @@
+//! Deterministic OCI layers: entries gathered from `.deb` data and from declarations, checked,
+//! then written as a sorted tar with fixed mtimes and numeric owners, gzip-compressed with a
+//! fixed header.
+
+mod entry;
+mod tar_writer;
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+
+pub use entry::{normalize_path, Entry, Kind};
+pub use tar_writer::{write_tar, LayerDigests};
+
+/// Why a layer cannot be built.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{path}: {message}")]
+    Entry { path: String, message: String },
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl Error {
+    pub(crate) fn entry(path: &str, message: impl Into<String>) -> Self {
+        Error::Entry {
+            path: path.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The contents of one layer, keyed by normalised path (no leading `/` or `./`).
+#[derive(Debug, Default, Clone)]
+pub struct Layer {
+    entries: BTreeMap<String, Entry>,
+}
+
+impl Layer {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds one entry; its parent directories appear as 0755 root-owned directories unless
+    /// declared. Re-adding an identical entry is allowed; a different one at the same path is
+    /// an error.
+    pub fn add(&mut self, entry: Entry) -> Result<(), Error> {
+        entry.validate()?;
+        if let Kind::Hardlink(target) = &entry.kind {
+            match self.entries.get(target).map(|t| &t.kind) {
+                Some(Kind::File(_)) => {}
+                Some(_) => return Err(Error::entry(&entry.path, format!("hardlink to {target}, which is not a regular file"))),
+                None => return Err(Error::entry(&entry.path, format!("hardlink to {target}, which is not in the layer (yet)"))),
+            }
+        }
+        if let Some(existing) = self.entries.get(&entry.path) {
+            if *existing == entry {
+                return Ok(());
+            }
+            let implicit_dir = existing.kind == Kind::Directory && existing.implicit;
+            if !(implicit_dir && entry.kind == Kind::Directory) {
+                return Err(Error::entry(
+                    &entry.path,
+                    format!("added twice with different content ({} and {})", existing.describe(), entry.describe()),
+                ));
+            }
+        }
+        for parent in entry::parents(&entry.path) {
+            match self.entries.get(parent) {
+                None => {
+                    self.entries.insert(parent.to_string(), Entry::implicit_dir(parent));
+                }
+                Some(e) if e.kind != Kind::Directory => {
+                    return Err(Error::entry(&entry.path, format!("parent {parent} is a {}, not a directory", e.describe())));
+                }
+                Some(_) => {}
+            }
+        }
+        self.entries.insert(entry.path.clone(), entry);
+        Ok(())
+    }
+
+    /// Adds every entry of a `data.tar` stream (as found in a `.deb`).
+    pub fn add_tar(&mut self, reader: impl Read) -> Result<(), Error> {
+        let mut archive = tar::Archive::new(reader);
+        for item in archive.entries()? {
+            let mut item = item?;
+            let raw_path = String::from_utf8_lossy(&item.path_bytes()).into_owned();
+            let Some(path) = normalize_path(&raw_path)? else {
+                continue; // the root directory itself
+            };
+            let header = item.header();
+            let mode = header.mode()? & 0o7777;
+            let uid = header.uid()?;
+            let gid = header.gid()?;
+            let link = || -> Result<String, Error> {
+                let target = item
+                    .link_name_bytes()
+                    .ok_or_else(|| Error::entry(&path, "link without a target"))?;
+                Ok(String::from_utf8_lossy(&target).into_owned())
+            };
+            let kind = match header.entry_type() {
+                tar::EntryType::Directory => Kind::Directory,
+                tar::EntryType::Symlink => Kind::Symlink(link()?),
+                tar::EntryType::Link => {
+                    let target = normalize_path(&link()?)?
+                        .ok_or_else(|| Error::entry(&path, "hardlink to the root directory"))?;
+                    Kind::Hardlink(target)
+                }
+                tar::EntryType::Regular | tar::EntryType::Continuous => {
+                    let mut data = Vec::with_capacity(usize::try_from(header.size()?).unwrap_or(0));
+                    item.read_to_end(&mut data)?;
+                    Kind::File(data)
+                }
+                tar::EntryType::Char | tar::EntryType::Block => {
+                    return Err(Error::entry(&path, "device nodes are not allowed in a layer"))
+                }
+                tar::EntryType::Fifo => return Err(Error::entry(&path, "FIFOs are not allowed in a layer")),
+                other => {
+                    return Err(Error::entry(&path, format!("unsupported tar entry type {other:?}")))
+                }
+            };
+            self.add(Entry { path, kind, mode, uid, gid, implicit: false })?;
+        }
+        Ok(())
+    }
+
+    /// Entries in path order.
+    pub fn entries(&self) -> impl Iterator<Item = &Entry> {
+        self.entries.values()
+    }
+
+    /// Writes the layer as gzip-compressed tar and returns its digests.
+    pub fn write_gzip(&self, out: impl Write, mtime: u64) -> Result<LayerDigests, Error> {
+        write_tar(self, out, mtime)
+    }
+
+    /// One line per entry: `path type mode uid:gid size target`, for golden listings.
+    pub fn listing(&self) -> String {
+        let mut out = String::new();
+        for e in self.entries() {
+            out.push_str(&e.listing_line());
+            out.push('\n');
+        }
+        out
+    }
+}

@@ -1,0 +1,255 @@
+//! Byte-exact tar output: ustar headers, a PAX record only for what ustar cannot hold, sorted
+//! entries, one mtime, numeric owners without names; gzip with a fixed header.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::{self, Write};
+
+use sha2::{Digest, Sha256};
+
+use crate::entry::Kind;
+use crate::{Entry, Error, Layer};
+
+const BLOCK: usize = 512;
+const OCTAL7_MAX: u64 = 0o7777777;
+const OCTAL11_MAX: u64 = 0o77777777777;
+
+/// The identifiers of a written layer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayerDigests {
+    /// `sha256:<hex>` of the uncompressed tar (the image config's `diff_id`).
+    pub diff_id: String,
+    /// `sha256:<hex>` of the compressed blob (the manifest's layer digest).
+    pub digest: String,
+    /// Size of the compressed blob in bytes.
+    pub size: u64,
+}
+
+/// Writes `layer` as gzip-compressed tar to `out`.
+pub fn write_tar(layer: &Layer, out: impl Write, mtime: u64) -> Result<LayerDigests, Error> {
+    let compressed = HashingWriter::new(out);
+    let gzip = flate2::GzBuilder::new()
+        .mtime(0)
+        .operating_system(255)
+        .write(compressed, flate2::Compression::new(6));
+    let mut tar = HashingWriter::new(gzip);
+    let primaries = hardlink_primaries(layer);
+    for entry in layer.entries() {
+        write_entry(&mut tar, layer, entry, &primaries, mtime)?;
+    }
+    tar.write_all(&[0u8; 2 * BLOCK])?;
+    let (gzip, diff_id, _) = tar.finish();
+    let (_, digest, size) = gzip.finish()?.finish();
+    Ok(LayerDigests { diff_id, digest, size })
+}
+
+/// For hardlinked files, the path that carries the data: the first of its group in path
+/// order, so that every link in the tar points backwards to an entry already extracted.
+fn hardlink_primaries(layer: &Layer) -> HashMap<&str, &str> {
+    let mut groups: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for e in layer.entries() {
+        if let Kind::Hardlink(target) = &e.kind {
+            groups.entry(target.as_str()).or_insert_with(|| vec![target.as_str()]).push(&e.path);
+        }
+    }
+    let mut primary = HashMap::new();
+    for members in groups.values() {
+        let first = members.iter().copied().min().unwrap_or_default();
+        for m in members {
+            primary.insert(*m, first);
+        }
+    }
+    primary
+}
+
+fn write_entry(
+    out: &mut impl Write,
+    layer: &Layer,
+    entry: &Entry,
+    primaries: &HashMap<&str, &str>,
+    mtime: u64,
+) -> Result<(), Error> {
+    // Hardlink groups: the primary gets the data (and the original file's metadata).
+    let (entry, kind) = match primaries.get(entry.path.as_str()) {
+        Some(&primary) if primary == entry.path => {
+            let original = match &entry.kind {
+                Kind::Hardlink(t) => layer.entries.get(t).unwrap_or(entry),
+                _ => entry,
+            };
+            (original, original.kind.clone())
+        }
+        Some(&primary) => (entry, Kind::Hardlink(primary.to_string())),
+        None => (entry, entry.kind.clone()),
+    };
+    let (typeflag, data, link): (u8, &[u8], &str) = match &kind {
+        Kind::Directory => (b'5', &[], ""),
+        Kind::File(data) => (b'0', data, ""),
+        Kind::Symlink(t) => (b'2', &[], t),
+        Kind::Hardlink(t) => (b'1', &[], t),
+    };
+    let name = if typeflag == b'5' { format!("{}/", entry.path) } else { entry.path.clone() };
+    let size = data.len() as u64;
+
+    let mut pax = Vec::new();
+    let (prefix, short_name) = split_name(&name).unwrap_or_else(|| {
+        pax_record(&mut pax, "path", &name);
+        ("", "")
+    });
+    if link.len() > 100 {
+        pax_record(&mut pax, "linkpath", link);
+    }
+    for (key, value) in [("uid", entry.uid), ("gid", entry.gid)] {
+        if value > OCTAL7_MAX {
+            pax_record(&mut pax, key, &value.to_string());
+        }
+    }
+    if size > OCTAL11_MAX {
+        pax_record(&mut pax, "size", &size.to_string());
+    }
+    if !pax.is_empty() {
+        let pax_name = format!("PaxHeaders/{}", truncate(&entry.path, 80));
+        let header = ustar_header("", &pax_name, b'x', 0o644, 0, 0, pax.len() as u64, mtime, "");
+        out.write_all(&header)?;
+        write_padded(out, &pax)?;
+    }
+    let link_field = if link.len() > 100 { "" } else { link };
+    let header = ustar_header(prefix, short_name, typeflag, entry.mode, entry.uid, entry.gid, size, mtime, link_field);
+    out.write_all(&header)?;
+    write_padded(out, data)?;
+    Ok(())
+}
+
+/// Splits a name into ustar's prefix (155) and name (100) fields, if it fits.
+fn split_name(name: &str) -> Option<(&str, &str)> {
+    if name.len() <= 100 {
+        return Some(("", name));
+    }
+    let body = name.strip_suffix('/').unwrap_or(name);
+    name.match_indices('/')
+        .map(|(i, _)| i)
+        .filter(|&i| i < body.len())
+        .find(|&i| i <= 155 && name.len() - i - 1 <= 100 && i > 0)
+        .map(|i| (&name[..i], &name[i + 1..]))
+}
+
+fn truncate(s: &str, max: usize) -> &str {
+    let mut end = s.len().min(max);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+fn pax_record(out: &mut Vec<u8>, key: &str, value: &str) {
+    // "<len> <key>=<value>\n", where <len> counts its own digits.
+    let body = key.len() + value.len() + 3;
+    let mut len = body + body.to_string().len();
+    if len.to_string().len() != body.to_string().len() {
+        len += 1;
+    }
+    out.extend_from_slice(format!("{len} {key}={value}\n").as_bytes());
+}
+
+#[allow(clippy::too_many_arguments)]
+fn ustar_header(
+    prefix: &str,
+    name: &str,
+    typeflag: u8,
+    mode: u32,
+    uid: u64,
+    gid: u64,
+    size: u64,
+    mtime: u64,
+    link: &str,
+) -> [u8; BLOCK] {
+    let mut h = [0u8; BLOCK];
+    put(&mut h[0..100], name.as_bytes());
+    put_octal(&mut h[100..108], u64::from(mode));
+    put_octal(&mut h[108..116], uid.min(OCTAL7_MAX));
+    put_octal(&mut h[116..124], gid.min(OCTAL7_MAX));
+    put_octal(&mut h[124..136], size.min(OCTAL11_MAX));
+    put_octal(&mut h[136..148], mtime.min(OCTAL11_MAX));
+    h[156] = typeflag;
+    put(&mut h[157..257], link.as_bytes());
+    put(&mut h[257..263], b"ustar\0");
+    put(&mut h[263..265], b"00");
+    put(&mut h[345..500], prefix.as_bytes());
+    h[148..156].fill(b' ');
+    let sum: u32 = h.iter().map(|&b| u32::from(b)).sum();
+    put(&mut h[148..156], format!("{sum:06o}\0 ").as_bytes());
+    h
+}
+
+fn put(field: &mut [u8], value: &[u8]) {
+    let n = value.len().min(field.len());
+    field[..n].copy_from_slice(&value[..n]);
+}
+
+fn put_octal(field: &mut [u8], value: u64) {
+    let width = field.len() - 1;
+    put(field, format!("{value:0width$o}\0").as_bytes());
+}
+
+fn write_padded(out: &mut impl Write, data: &[u8]) -> io::Result<()> {
+    out.write_all(data)?;
+    let rem = data.len() % BLOCK;
+    if rem != 0 {
+        out.write_all(&[0u8; BLOCK][..BLOCK - rem])?;
+    }
+    Ok(())
+}
+
+/// Passes bytes through while hashing and counting them.
+struct HashingWriter<W> {
+    inner: W,
+    hasher: Sha256,
+    count: u64,
+}
+
+impl<W: Write> HashingWriter<W> {
+    fn new(inner: W) -> Self {
+        Self { inner, hasher: Sha256::new(), count: 0 }
+    }
+
+    fn finish(self) -> (W, String, u64) {
+        let digest = format!("sha256:{}", hex::encode(self.hasher.finalize()));
+        (self.inner, digest, self.count)
+    }
+}
+
+impl<W: Write> Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.count += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pax_record_length_counts_itself() {
+        let mut out = Vec::new();
+        pax_record(&mut out, "path", "a");
+        assert_eq!(out, b"9 path=a\n");
+        let mut out = Vec::new();
+        let value = "x".repeat(93); // body 100 -> "103 path=..." crosses to three digits
+        pax_record(&mut out, "path", &value);
+        assert_eq!(out.len(), 103);
+        assert!(out.starts_with(b"103 path="));
+    }
+
+    #[test]
+    fn splits_long_names_into_prefix() {
+        let long = format!("{}/{}", "d".repeat(120), "f".repeat(90));
+        let (prefix, name) = split_name(&long).unwrap();
+        assert_eq!((prefix.len(), name.len()), (120, 90));
+        assert!(split_name(&"x".repeat(101)).is_none());
+    }
+}
