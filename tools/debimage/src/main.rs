@@ -8,7 +8,11 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "debimage", version, about = "Build distroless image parts from Debian packages")]
+#[command(
+    name = "debimage",
+    version,
+    about = "Build distroless image parts from Debian packages"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -39,9 +43,9 @@ struct LayerArgs {
     /// Modification time of every entry, in seconds since the epoch.
     #[arg(long, default_value_t = 0)]
     mtime: u64,
-    /// Print the entry listing to stdout (path type mode uid:gid size target).
+    /// Where to write the entry listing, one line each: path type mode uid:gid size target.
     #[arg(long)]
-    list: bool,
+    listing_out: Option<PathBuf>,
 }
 
 fn main() {
@@ -86,15 +90,18 @@ fn layer(args: LayerArgs) -> Result<()> {
         });
         write_atomically(path, |file| Ok(serde_json::to_writer_pretty(file, &json)?))?;
     }
-    if args.list {
-        print!("{}", layer.listing());
+    if let Some(path) = &args.listing_out {
+        write_atomically(path, |file| Ok(file.write_all(layer.listing().as_bytes())?))?;
     }
     Ok(())
 }
 
 /// Writes through a temporary file next to `path`, renamed into place only on success.
 fn write_atomically<T>(path: &Path, write: impl FnOnce(&mut File) -> Result<T>) -> Result<T> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let mut tmp = tempfile::NamedTempFile::new_in(dir)
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
     let value = write(tmp.as_file_mut())?;

@@ -1,0 +1,82 @@
+//! The real `.deb` files tests read, as listed in `tools/testdata/debs.bzl`.
+//!
+//! Under Bazel each package is a pinned `http_file` whose path arrives in `TEST_DEB_<NAME>`.
+//! Under plain cargo it is downloaded once with curl into `target/test-debs/` and its sha256
+//! checked, so that `cargo test` exercises the same bytes.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use sha2::{Digest, Sha256};
+
+const DEBS_BZL: &str = include_str!("../debs.bzl");
+
+/// `(name, sha256, url)` for every listed package.
+pub fn listed() -> Vec<(&'static str, &'static str, &'static str)> {
+    DEBS_BZL
+        .lines()
+        .filter_map(|line| {
+            let mut quoted = line.split('"').skip(1).step_by(2);
+            let entry = (quoted.next()?, quoted.next()?, quoted.next()?);
+            line.contains("\": (\"").then_some(entry)
+        })
+        .collect()
+}
+
+/// The absolute path of the named package; panics (this is test support) when it cannot be
+/// had.
+pub fn deb(name: &str) -> PathBuf {
+    let var = format!("TEST_DEB_{}", name.replace('-', "_").to_uppercase());
+    if let Ok(path) = std::env::var(&var) {
+        return std::fs::canonicalize(&path).unwrap_or_else(|e| panic!("{var}={path}: {e}"));
+    }
+    let (_, sha256, url) = listed()
+        .into_iter()
+        .find(|(n, _, _)| *n == name)
+        .unwrap_or_else(|| panic!("{name} is not listed in tools/testdata/debs.bzl"));
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/test-debs");
+    let file = dir.join(url.rsplit('/').next().unwrap_or(name));
+    if file.exists() && sha256_of(&file) == sha256 {
+        return file;
+    }
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("cannot create {dir:?}: {e}"));
+    let partial = file.with_extension("partial");
+    let status = Command::new("curl")
+        .args(["-sfL", "--retry", "3", "-o"])
+        .arg(&partial)
+        .arg(url)
+        .status()
+        .unwrap_or_else(|e| panic!("cannot run curl for {url}: {e}"));
+    assert!(status.success(), "download of {url} failed ({status})");
+    let got = sha256_of(&partial);
+    assert_eq!(
+        got, sha256,
+        "{url}: sha256 mismatch (see tools/testdata/debs.bzl)"
+    );
+    std::fs::rename(&partial, &file).unwrap_or_else(|e| panic!("cannot rename {partial:?}: {e}"));
+    file
+}
+
+fn sha256_of(path: &Path) -> String {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("cannot read {path:?}: {e}"));
+    hex::encode(Sha256::digest(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn lists_every_package_of_debs_bzl() {
+        let names: Vec<_> = super::listed().into_iter().map(|(n, _, _)| n).collect();
+        assert_eq!(
+            names,
+            ["base-files", "bzip2", "ca-certificates", "libc6", "tzdata"]
+        );
+        for (name, sha256, url) in super::listed() {
+            assert_eq!(sha256.len(), 64, "{name}");
+            assert!(
+                url.starts_with("https://deb.debian.org/debian/pool/"),
+                "{name}"
+            );
+        }
+    }
+}
