@@ -102,8 +102,12 @@ impl<R: Read> ArReader<R> {
         } else {
             raw.strip_suffix(b"/").unwrap_or(raw).to_vec()
         };
-        String::from_utf8(bytes)
-            .map_err(|e| Error::Ar(format!("member name is not UTF-8: {:?}", lossy(e.as_bytes()))))
+        String::from_utf8(bytes).map_err(|e| {
+            Error::Ar(format!(
+                "member name is not UTF-8: {:?}",
+                lossy(e.as_bytes())
+            ))
+        })
     }
 
     fn read_member_bytes(&mut self, len: u64, what: &str) -> Result<Vec<u8>, Error> {
@@ -197,7 +201,10 @@ mod tests {
     use super::*;
 
     fn header(name: &str, size: usize) -> Vec<u8> {
-        let h = format!("{name:<16}{:<12}{:<6}{:<6}{:<8}{size:<10}`\n", 0, 0, 0, 100644);
+        let h = format!(
+            "{name:<16}{:<12}{:<6}{:<6}{:<8}{size:<10}`\n",
+            0, 0, 0, 100644
+        );
         assert_eq!(h.len(), HEADER_LEN);
         h.into_bytes()
     }
@@ -270,7 +277,10 @@ mod tests {
         let mut bytes = archive(&[("debian-binary/", b"2.0\n")]);
         bytes.truncate(8 + 30);
         let err = read_all(&bytes).unwrap_err();
-        assert_eq!(err.to_string(), "ar: truncated member header (30 of 60 bytes)");
+        assert_eq!(
+            err.to_string(),
+            "ar: truncated member header (30 of 60 bytes)"
+        );
     }
 
     #[test]

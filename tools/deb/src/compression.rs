@@ -115,15 +115,24 @@ mod tests {
         ];
         for (c, bytes) in encoded {
             let mut out = Vec::new();
-            c.decoder(&bytes[..], "m").unwrap().read_to_end(&mut out).unwrap();
+            c.decoder(&bytes[..], "m")
+                .unwrap()
+                .read_to_end(&mut out)
+                .unwrap();
             assert_eq!(out, text, "{c:?}");
         }
     }
 
     #[test]
     fn rejects_mislabelled_stream() {
-        let err = Compression::Xz.decoder(&b"plain text"[..], "data.tar.xz").err().unwrap();
-        assert_eq!(err.to_string(), "data.tar.xz: not xz data (bad magic bytes)");
+        let err = Compression::Xz
+            .decoder(&b"plain text"[..], "data.tar.xz")
+            .err()
+            .unwrap();
+        assert_eq!(
+            err.to_string(),
+            "data.tar.xz: not xz data (bad magic bytes)"
+        );
     }
 
     #[test]
@@ -134,7 +143,10 @@ mod tests {
         let mid = bytes.len() / 2;
         bytes[mid] ^= 0xff;
         let mut out = Vec::new();
-        let res = Compression::Xz.decoder(&bytes[..], "m").unwrap().read_to_end(&mut out);
+        let res = Compression::Xz
+            .decoder(&bytes[..], "m")
+            .unwrap()
+            .read_to_end(&mut out);
         assert!(res.is_err());
     }
 }

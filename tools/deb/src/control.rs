@@ -124,10 +124,19 @@ Description: time zone and daylight-saving time data\n This package contains dat
             "control file: line 1: continuation line before any field"
         );
         let err = Control::parse("Package: a\nno colon here\n").unwrap_err();
-        assert_eq!(err.to_string(), "control file: line 2: expected \"Field: value\"");
+        assert_eq!(
+            err.to_string(),
+            "control file: line 2: expected \"Field: value\""
+        );
         let err = Control::parse("Package: a\nPackage: b\n").unwrap_err();
-        assert_eq!(err.to_string(), "control file: line 2: field Package appears twice");
+        assert_eq!(
+            err.to_string(),
+            "control file: line 2: field Package appears twice"
+        );
         let err = Control::parse("Package: a\n\nPackage: b\n").unwrap_err();
-        assert_eq!(err.to_string(), "control file: line 2: more than one paragraph");
+        assert_eq!(
+            err.to_string(),
+            "control file: line 2: more than one paragraph"
+        );
     }
 }

@@ -49,8 +49,8 @@ impl<R: Read> DebReader<R> {
             )));
         }
 
-        let control_member = next_member(&mut ar)?
-            .ok_or_else(|| Error::Format("no control.tar member".into()))?;
+        let control_member =
+            next_member(&mut ar)?.ok_or_else(|| Error::Format("no control.tar member".into()))?;
         let compression = Compression::from_member_name(&control_member, "control.tar")?;
         let metadata = read_control_tar(
             compression.decoder(ar.member(), &control_member)?,

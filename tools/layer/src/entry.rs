@@ -42,11 +42,17 @@ impl Entry {
             return Err(Error::entry(&self.path, "path is not normalised"));
         }
         if self.mode > 0o7777 {
-            return Err(Error::entry(&self.path, format!("mode {:o} has bits beyond 07777", self.mode)));
+            return Err(Error::entry(
+                &self.path,
+                format!("mode {:o} has bits beyond 07777", self.mode),
+            ));
         }
         if let Kind::Symlink(target) = &self.kind {
             if target.is_empty() || target.contains('\0') {
-                return Err(Error::entry(&self.path, "symlink with an empty or invalid target"));
+                return Err(Error::entry(
+                    &self.path,
+                    "symlink with an empty or invalid target",
+                ));
             }
             if !target.starts_with('/') {
                 // Resolve lexically from the link's directory; climbing above the root would
@@ -74,7 +80,13 @@ impl Entry {
     pub fn describe(&self) -> String {
         match &self.kind {
             Kind::Directory => format!("directory {:04o} {}:{}", self.mode, self.uid, self.gid),
-            Kind::File(data) => format!("file {:04o} {}:{} of {} bytes", self.mode, self.uid, self.gid, data.len()),
+            Kind::File(data) => format!(
+                "file {:04o} {}:{} of {} bytes",
+                self.mode,
+                self.uid,
+                self.gid,
+                data.len()
+            ),
             Kind::Symlink(t) => format!("symlink to {t}"),
             Kind::Hardlink(t) => format!("hardlink to {t}"),
         }
@@ -87,9 +99,12 @@ impl Entry {
             Kind::Symlink(t) => ("l", 0, t.as_str()),
             Kind::Hardlink(t) => ("h", 0, t.as_str()),
         };
-        format!("/{} {kind} {:04o} {}:{} {size} {target}", self.path, self.mode, self.uid, self.gid)
-            .trim_end()
-            .to_string()
+        format!(
+            "/{} {kind} {:04o} {}:{} {size} {target}",
+            self.path, self.mode, self.uid, self.gid
+        )
+        .trim_end()
+        .to_string()
     }
 }
 
@@ -121,11 +136,19 @@ mod tests {
 
     #[test]
     fn normalises_paths() {
-        assert_eq!(normalize_path("./usr/bin/").unwrap().as_deref(), Some("usr/bin"));
-        assert_eq!(normalize_path("/etc//passwd").unwrap().as_deref(), Some("etc/passwd"));
+        assert_eq!(
+            normalize_path("./usr/bin/").unwrap().as_deref(),
+            Some("usr/bin")
+        );
+        assert_eq!(
+            normalize_path("/etc//passwd").unwrap().as_deref(),
+            Some("etc/passwd")
+        );
         assert_eq!(normalize_path("./").unwrap(), None);
         assert_eq!(
-            normalize_path("./usr/../../etc/shadow").unwrap_err().to_string(),
+            normalize_path("./usr/../../etc/shadow")
+                .unwrap_err()
+                .to_string(),
             "./usr/../../etc/shadow: path contains \"..\""
         );
     }
@@ -137,15 +160,27 @@ mod tests {
     }
 
     fn symlink(path: &str, target: &str) -> Entry {
-        Entry { path: path.into(), kind: Kind::Symlink(target.into()), mode: 0o777, uid: 0, gid: 0, implicit: false }
+        Entry {
+            path: path.into(),
+            kind: Kind::Symlink(target.into()),
+            mode: 0o777,
+            uid: 0,
+            gid: 0,
+            implicit: false,
+        }
     }
 
     #[test]
     fn symlinks_may_not_climb_out() {
         assert!(symlink("usr/lib/x", "../../etc/passwd").validate().is_ok());
-        assert!(symlink("lib64/ld.so", "/lib/x86_64-linux-gnu/ld.so").validate().is_ok());
+        assert!(symlink("lib64/ld.so", "/lib/x86_64-linux-gnu/ld.so")
+            .validate()
+            .is_ok());
         assert_eq!(
-            symlink("usr/lib/x", "../../../etc/passwd").validate().unwrap_err().to_string(),
+            symlink("usr/lib/x", "../../../etc/passwd")
+                .validate()
+                .unwrap_err()
+                .to_string(),
             "usr/lib/x: symlink target \"../../../etc/passwd\" climbs out of the image root"
         );
         assert!(symlink("a", "b/../../c").validate().is_err());

@@ -48,8 +48,18 @@ impl Layer {
         if let Kind::Hardlink(target) = &entry.kind {
             match self.entries.get(target).map(|t| &t.kind) {
                 Some(Kind::File(_)) => {}
-                Some(_) => return Err(Error::entry(&entry.path, format!("hardlink to {target}, which is not a regular file"))),
-                None => return Err(Error::entry(&entry.path, format!("hardlink to {target}, which is not in the layer (yet)"))),
+                Some(_) => {
+                    return Err(Error::entry(
+                        &entry.path,
+                        format!("hardlink to {target}, which is not a regular file"),
+                    ))
+                }
+                None => {
+                    return Err(Error::entry(
+                        &entry.path,
+                        format!("hardlink to {target}, which is not in the layer (yet)"),
+                    ))
+                }
             }
         }
         if let Some(existing) = self.entries.get(&entry.path) {
@@ -60,17 +70,25 @@ impl Layer {
             if !(implicit_dir && entry.kind == Kind::Directory) {
                 return Err(Error::entry(
                     &entry.path,
-                    format!("added twice with different content ({} and {})", existing.describe(), entry.describe()),
+                    format!(
+                        "added twice with different content ({} and {})",
+                        existing.describe(),
+                        entry.describe()
+                    ),
                 ));
             }
         }
         for parent in entry::parents(&entry.path) {
             match self.entries.get(parent) {
                 None => {
-                    self.entries.insert(parent.to_string(), Entry::implicit_dir(parent));
+                    self.entries
+                        .insert(parent.to_string(), Entry::implicit_dir(parent));
                 }
                 Some(e) if e.kind != Kind::Directory => {
-                    return Err(Error::entry(&entry.path, format!("parent {parent} is a {}, not a directory", e.describe())));
+                    return Err(Error::entry(
+                        &entry.path,
+                        format!("parent {parent} is a {}, not a directory", e.describe()),
+                    ));
                 }
                 Some(_) => {}
             }
@@ -112,14 +130,29 @@ impl Layer {
                     Kind::File(data)
                 }
                 tar::EntryType::Char | tar::EntryType::Block => {
-                    return Err(Error::entry(&path, "device nodes are not allowed in a layer"))
+                    return Err(Error::entry(
+                        &path,
+                        "device nodes are not allowed in a layer",
+                    ))
                 }
-                tar::EntryType::Fifo => return Err(Error::entry(&path, "FIFOs are not allowed in a layer")),
+                tar::EntryType::Fifo => {
+                    return Err(Error::entry(&path, "FIFOs are not allowed in a layer"))
+                }
                 other => {
-                    return Err(Error::entry(&path, format!("unsupported tar entry type {other:?}")))
+                    return Err(Error::entry(
+                        &path,
+                        format!("unsupported tar entry type {other:?}"),
+                    ))
                 }
             };
-            self.add(Entry { path, kind, mode, uid, gid, implicit: false })?;
+            self.add(Entry {
+                path,
+                kind,
+                mode,
+                uid,
+                gid,
+                implicit: false,
+            })?;
         }
         Ok(())
     }

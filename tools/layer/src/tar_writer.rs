@@ -39,7 +39,11 @@ pub fn write_tar(layer: &Layer, out: impl Write, mtime: u64) -> Result<LayerDige
     tar.write_all(&[0u8; 2 * BLOCK])?;
     let (gzip, diff_id, _) = tar.finish();
     let (_, digest, size) = gzip.finish()?.finish();
-    Ok(LayerDigests { diff_id, digest, size })
+    Ok(LayerDigests {
+        diff_id,
+        digest,
+        size,
+    })
 }
 
 /// For hardlinked files, the path that carries the data: the first of its group in path
@@ -48,7 +52,10 @@ fn hardlink_primaries(layer: &Layer) -> HashMap<&str, &str> {
     let mut groups: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for e in layer.entries() {
         if let Kind::Hardlink(target) = &e.kind {
-            groups.entry(target.as_str()).or_insert_with(|| vec![target.as_str()]).push(&e.path);
+            groups
+                .entry(target.as_str())
+                .or_insert_with(|| vec![target.as_str()])
+                .push(&e.path);
         }
     }
     let mut primary = HashMap::new();
@@ -86,7 +93,11 @@ fn write_entry(
         Kind::Symlink(t) => (b'2', &[], t),
         Kind::Hardlink(t) => (b'1', &[], t),
     };
-    let name = if typeflag == b'5' { format!("{}/", entry.path) } else { entry.path.clone() };
+    let name = if typeflag == b'5' {
+        format!("{}/", entry.path)
+    } else {
+        entry.path.clone()
+    };
     let size = data.len() as u64;
 
     let mut pax = Vec::new();
@@ -107,12 +118,24 @@ fn write_entry(
     }
     if !pax.is_empty() {
         let pax_name = format!("PaxHeaders/{}", truncate(&entry.path, 80));
-        let header = ustar_header("", &pax_name, b'x', 0o644, 0, 0, pax.len() as u64, mtime, "");
+        let header = ustar_header(
+            "",
+            &pax_name,
+            b'x',
+            0o644,
+            0,
+            0,
+            pax.len() as u64,
+            mtime,
+            "",
+        );
         out.write_all(&header)?;
         write_padded(out, &pax)?;
     }
     let link_field = if link.len() > 100 { "" } else { link };
-    let header = ustar_header(prefix, short_name, typeflag, entry.mode, entry.uid, entry.gid, size, mtime, link_field);
+    let header = ustar_header(
+        prefix, short_name, typeflag, entry.mode, entry.uid, entry.gid, size, mtime, link_field,
+    );
     out.write_all(&header)?;
     write_padded(out, data)?;
     Ok(())
@@ -207,7 +230,11 @@ struct HashingWriter<W> {
 
 impl<W: Write> HashingWriter<W> {
     fn new(inner: W) -> Self {
-        Self { inner, hasher: Sha256::new(), count: 0 }
+        Self {
+            inner,
+            hasher: Sha256::new(),
+            count: 0,
+        }
     }
 
     fn finish(self) -> (W, String, u64) {
