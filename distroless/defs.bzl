@@ -1,0 +1,10 @@
+"""Public API of rules_debimage: build distroless images from Debian packages.
+
+Load from `@rules_debimage//distroless:defs.bzl`.
+"""
+
+load("//private:deb_layer.bzl", _deb_layer = "deb_layer")
+load("//private:providers.bzl", _LayerInfo = "LayerInfo")
+
+deb_layer = _deb_layer
+LayerInfo = _LayerInfo
