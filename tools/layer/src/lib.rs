@@ -2,14 +2,29 @@
 //! then written as a sorted tar with fixed mtimes and numeric owners, gzip-compressed with a
 //! fixed header.
 
+mod conflicts;
 mod entry;
+mod filter;
+mod merged_usr;
 mod tar_writer;
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 
+pub use conflicts::check_conflicts;
 pub use entry::{normalize_path, Entry, Kind};
+pub use filter::PathFilter;
+pub use merged_usr::{merged_usr_link, merged_usr_path};
 pub use tar_writer::{write_tar, LayerDigests};
+
+/// How entries of a package's `data.tar` are taken into a layer.
+#[derive(Debug, Clone, Default)]
+pub struct TarOptions {
+    /// Paths to keep or drop (as shipped, before any merged-/usr move).
+    pub filter: PathFilter,
+    /// Move `/bin`, `/sbin` and `/lib*` into `/usr` and make them symlinks.
+    pub merged_usr: bool,
+}
 
 /// Why a layer cannot be built.
 #[derive(Debug, thiserror::Error)]
@@ -99,13 +114,21 @@ impl Layer {
 
     /// Adds every entry of a `data.tar` stream (as found in a `.deb`).
     pub fn add_tar(&mut self, reader: impl Read) -> Result<(), Error> {
+        self.add_tar_with(reader, &TarOptions::default())
+    }
+
+    /// Adds the entries of a `data.tar` stream that `options` keeps, where they put them.
+    pub fn add_tar_with(&mut self, reader: impl Read, options: &TarOptions) -> Result<(), Error> {
         let mut archive = tar::Archive::new(reader);
         for item in archive.entries()? {
             let mut item = item?;
             let raw_path = String::from_utf8_lossy(&item.path_bytes()).into_owned();
-            let Some(path) = normalize_path(&raw_path)? else {
+            let Some(mut path) = normalize_path(&raw_path)? else {
                 continue; // the root directory itself
             };
+            if !options.filter.keeps(&path) {
+                continue;
+            }
             let header = item.header();
             let mode = header.mode()? & 0o7777;
             let uid = header.uid()?;
@@ -122,7 +145,14 @@ impl Layer {
                 tar::EntryType::Link => {
                     let target = normalize_path(&link()?)?
                         .ok_or_else(|| Error::entry(&path, "hardlink to the root directory"))?;
-                    Kind::Hardlink(target)
+                    match options
+                        .merged_usr
+                        .then(|| merged_usr_path(&target))
+                        .flatten()
+                    {
+                        Some(moved) => Kind::Hardlink(moved),
+                        None => Kind::Hardlink(target),
+                    }
                 }
                 tar::EntryType::Regular | tar::EntryType::Continuous => {
                     let mut data = Vec::with_capacity(usize::try_from(header.size()?).unwrap_or(0));
@@ -145,6 +175,21 @@ impl Layer {
                     ))
                 }
             };
+            if let Some(moved) = options.merged_usr.then(|| merged_usr_path(&path)).flatten() {
+                let top = path.split('/').next().unwrap_or_default().to_string();
+                if !self.entries.contains_key(&top) {
+                    let link = merged_usr_link(&top).unwrap_or_default();
+                    self.add(Entry {
+                        path: top,
+                        kind: Kind::Symlink(link),
+                        mode: 0o777,
+                        uid: 0,
+                        gid: 0,
+                        implicit: false,
+                    })?;
+                }
+                path = moved;
+            }
             self.add(Entry {
                 path,
                 kind,
