@@ -21,6 +21,6 @@ pub enum Error {
     Control(String),
     #[error("{0}")]
     Format(String),
-    #[error("{0}")]
+    #[error(transparent)]
     Io(#[from] std::io::Error),
 }

@@ -31,7 +31,7 @@ pub struct TarOptions {
 pub enum Error {
     #[error("{path}: {message}")]
     Entry { path: String, message: String },
-    #[error("{0}")]
+    #[error(transparent)]
     Io(#[from] std::io::Error),
 }
 
@@ -123,6 +123,10 @@ impl Layer {
         for item in archive.entries()? {
             let mut item = item?;
             let raw_path = String::from_utf8_lossy(&item.path_bytes()).into_owned();
+            if raw_path.starts_with('/') {
+                // Packages use "./" paths; an absolute one is a crafted archive.
+                return Err(Error::entry(&raw_path, "absolute path in a package"));
+            }
             let Some(mut path) = normalize_path(&raw_path)? else {
                 continue; // the root directory itself
             };

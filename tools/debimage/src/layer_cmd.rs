@@ -1,0 +1,216 @@
+//! `debimage layer`: one deterministic layer from any mix of sources.
+
+use std::fs::File;
+use std::io::{BufReader, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use layer::{Entry, Kind, Layer, PathFilter, TarOptions};
+use serde::Deserialize;
+
+use crate::output::write_atomically;
+
+#[derive(clap::Args)]
+pub struct LayerArgs {
+    /// A .deb whose data goes into the layer (repeatable, in order).
+    #[arg(long = "deb")]
+    debs: Vec<PathBuf>,
+    /// Also write each --deb's dpkg metadata: var/lib/dpkg/status.d/<package>[.md5sums].
+    #[arg(long)]
+    status: bool,
+    /// With --status, add a "Status: install ok installed" line (some scanners want it).
+    #[arg(long, requires = "status")]
+    status_field: bool,
+    /// Keep only --deb paths matching this glob (and what lies below); repeatable.
+    #[arg(long = "include")]
+    include: Vec<String>,
+    /// Drop --deb paths matching this glob (and what lies below); repeatable.
+    #[arg(long = "exclude")]
+    exclude: Vec<String>,
+    /// Move /bin, /sbin and /lib* of --deb data into /usr and make them symlinks.
+    #[arg(long)]
+    merged_usr: bool,
+    /// /etc/passwd from a JSON list of {name, uid, gid, gecos, home, shell}.
+    #[arg(long)]
+    passwd: Option<PathBuf>,
+    /// /etc/group from a JSON list of {name, gid, members}.
+    #[arg(long)]
+    group: Option<PathBuf>,
+    /// /etc/ssl/certs/ca-certificates.crt from the certificates of this ca-certificates .deb.
+    #[arg(long)]
+    cacerts: Option<PathBuf>,
+    /// Declared entries from a JSON list of {path, type: file|directory|symlink, mode ("0644"),
+    /// uid, gid, content | source (a file to copy), target (symlinks)}.
+    #[arg(long = "entries")]
+    entries: Vec<PathBuf>,
+    /// Where to write the layer (gzip-compressed tar).
+    #[arg(long)]
+    out: PathBuf,
+    /// Where to write the layer's digests as JSON (diff_id, digest, size).
+    #[arg(long)]
+    digests_out: Option<PathBuf>,
+    /// Where to write the entry listing, one line each: path type mode uid:gid size target.
+    #[arg(long)]
+    listing_out: Option<PathBuf>,
+    /// Modification time of every entry, in seconds since the epoch.
+    #[arg(long, default_value_t = 0)]
+    mtime: u64,
+}
+
+pub fn open_deb(path: &Path) -> Result<deb::DebReader<BufReader<File>>> {
+    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    deb::DebReader::new(BufReader::new(file)).with_context(|| path.display().to_string())
+}
+
+pub fn run(args: LayerArgs) -> Result<()> {
+    let options = TarOptions {
+        filter: PathFilter::new(&args.include, &args.exclude)?,
+        merged_usr: args.merged_usr,
+    };
+    let mut layer = Layer::new();
+    for path in &args.debs {
+        let mut deb = open_deb(path)?;
+        let metadata = deb.metadata().clone();
+        let member = deb.data_member().to_string();
+        let data = deb.data().with_context(|| path.display().to_string())?;
+        layer
+            .add_tar_with(data, &options)
+            .with_context(|| format!("{}: {member}", path.display()))?;
+        if args.status {
+            let status = rootfs::StatusOptions {
+                add_status_field: args.status_field,
+            };
+            for entry in rootfs::status_entries(&metadata, status)
+                .with_context(|| path.display().to_string())?
+            {
+                layer
+                    .add(entry)
+                    .with_context(|| path.display().to_string())?;
+            }
+        }
+    }
+    if let Some(path) = &args.passwd {
+        let users: Vec<rootfs::User> = read_json(path)?;
+        add(&mut layer, rootfs::passwd_entry(&users), path)?;
+    }
+    if let Some(path) = &args.group {
+        let groups: Vec<rootfs::Group> = read_json(path)?;
+        add(&mut layer, rootfs::group_entry(&groups), path)?;
+    }
+    if let Some(path) = &args.cacerts {
+        let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+        let bundle = rootfs::CaBundle::from_deb(BufReader::new(file))
+            .with_context(|| path.display().to_string())?;
+        layer
+            .add(bundle.entry())
+            .with_context(|| path.display().to_string())?;
+    }
+    for path in &args.entries {
+        let declared: Vec<DeclaredEntry> = read_json(path)?;
+        for d in declared {
+            let entry = d.into_entry().with_context(|| path.display().to_string())?;
+            layer
+                .add(entry)
+                .with_context(|| path.display().to_string())?;
+        }
+    }
+    if layer.entries().next().is_none() {
+        bail!("nothing to put in the layer: give --deb, --passwd, --group, --cacerts or --entries");
+    }
+
+    let digests = write_atomically(&args.out, |file| Ok(layer.write_gzip(file, args.mtime)?))?;
+    if let Some(path) = &args.digests_out {
+        let json = serde_json::json!({
+            "diff_id": digests.diff_id,
+            "digest": digests.digest,
+            "size": digests.size,
+        });
+        write_atomically(path, |file| {
+            serde_json::to_writer_pretty(&mut *file, &json)?;
+            Ok(file.write_all(b"\n")?)
+        })?;
+    }
+    if let Some(path) = &args.listing_out {
+        write_atomically(path, |file| Ok(file.write_all(layer.listing().as_bytes())?))?;
+    }
+    Ok(())
+}
+
+fn add(layer: &mut Layer, entry: Result<Entry, rootfs::Error>, source: &Path) -> Result<()> {
+    let entry = entry.with_context(|| source.display().to_string())?;
+    layer
+        .add(entry)
+        .with_context(|| source.display().to_string())
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
+    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    serde_json::from_reader(BufReader::new(file))
+        .with_context(|| format!("{}: not the expected JSON", path.display()))
+}
+
+/// One entry as a rule declares it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeclaredEntry {
+    path: String,
+    #[serde(rename = "type")]
+    kind: DeclaredKind,
+    /// Octal, as a string: "0644", "1777".
+    mode: Option<String>,
+    #[serde(default)]
+    uid: u64,
+    #[serde(default)]
+    gid: u64,
+    content: Option<String>,
+    source: Option<PathBuf>,
+    target: Option<String>,
+}
+
+#[derive(Deserialize, PartialEq)]
+#[serde(rename_all = "lowercase")]
+enum DeclaredKind {
+    File,
+    Directory,
+    Symlink,
+}
+
+impl DeclaredEntry {
+    fn into_entry(self) -> Result<Entry> {
+        let path = layer::normalize_path(&self.path)?.with_context(|| {
+            format!("entry {:?}: the root itself cannot be declared", self.path)
+        })?;
+        let context = || format!("entry {:?}", self.path);
+        let default_mode = match self.kind {
+            DeclaredKind::File => "0644",
+            DeclaredKind::Directory => "0755",
+            DeclaredKind::Symlink => "0777",
+        };
+        let mode_text = self.mode.as_deref().unwrap_or(default_mode);
+        let mode = u32::from_str_radix(mode_text, 8)
+            .ok()
+            .filter(|m| *m <= 0o7777)
+            .with_context(|| format!("{}: mode {mode_text:?} is not octal 0000-7777", context()))?;
+        let kind = match (&self.kind, self.content, self.source, self.target) {
+            (DeclaredKind::File, Some(text), None, None) => Kind::File(text.into_bytes()),
+            (DeclaredKind::File, None, Some(source), None) => Kind::File(
+                std::fs::read(&source)
+                    .with_context(|| format!("{}: cannot read {}", context(), source.display()))?,
+            ),
+            (DeclaredKind::Directory, None, None, None) => Kind::Directory,
+            (DeclaredKind::Symlink, None, None, Some(target)) => Kind::Symlink(target),
+            _ => bail!(
+                "{}: a file needs content or source, a symlink a target, a directory neither",
+                context()
+            ),
+        };
+        Ok(Entry {
+            path,
+            kind,
+            mode,
+            uid: self.uid,
+            gid: self.gid,
+            implicit: false,
+        })
+    }
+}
