@@ -39,6 +39,10 @@ pub struct LayerArgs {
     /// /etc/ssl/certs/ca-certificates.crt from the certificates of this ca-certificates .deb.
     #[arg(long)]
     cacerts: Option<PathBuf>,
+    /// With --cacerts, also the Java trust store /etc/ssl/certs/java/cacerts (PKCS#12,
+    /// password "changeit").
+    #[arg(long, requires = "cacerts")]
+    java_truststore: bool,
     /// Declared entries from a JSON list of {path, type: file|directory|symlink, mode ("0644"),
     /// uid, gid, content | source (a file to copy), target (symlinks)}.
     #[arg(long = "entries")]

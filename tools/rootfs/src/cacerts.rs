@@ -36,9 +36,9 @@ impl CaBundle {
     pub fn from_deb(reader: impl Read) -> Result<Self, Error> {
         let mut deb = deb::DebReader::new(reader)?;
         let member = deb.data_member().to_string();
-        let io = |source| Error::Data {
+        let io = |error| Error::Data {
             member: member.clone(),
-            source,
+            error,
         };
         let mut files = Vec::new();
         let mut archive = tar::Archive::new(deb.data()?);

@@ -5,11 +5,12 @@
 //! Every function returns [`layer::Entry`] values (or bytes) that are identical on every run.
 
 pub mod cacerts;
+pub mod keystore;
 pub mod status;
 pub mod users;
 
-
 pub use cacerts::{CaBundle, CaCertificate, BUNDLE_PATH};
+pub use keystore::{java_truststore, KEYSTORE_PATH};
 pub use status::{is_valid_package_name, status_entries, StatusOptions, STATUS_DIR};
 pub use users::{
     distroless_groups, distroless_homes, distroless_users, group, group_entry, passwd,
@@ -40,12 +41,13 @@ pub enum Error {
     CertificateFile { path: String, message: String },
     #[error("no certificates: no .crt file under {}", cacerts::SOURCE_DIR)]
     NoCertificates,
-    #[error("reading the package: {0}")]
+    #[error(transparent)]
     Deb(#[from] deb::Error),
-    #[error("{member}: {source}")]
+    /// Not a `source`: the message already says it all (anyhow would print it twice).
+    #[error("{member}: {error}")]
     Data {
         member: String,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error(transparent)]
     Layer(#[from] layer::Error),

@@ -1,0 +1,268 @@
+//! A Java trust store (PKCS#12, as `/etc/ssl/certs/java/cacerts`) from the CA certificates.
+//!
+//! Written by hand in DER because the format is small and the bytes must be reproducible: no
+//! random salt (it is derived from the contents), certificates in bundle order, attributes
+//! sorted as DER requires. Each certificate is a `certBag` marked with Oracle's
+//! "trusted key usage" attribute, which is what makes Java treat it as a trusted entry; the
+//! whole is protected by an HMAC-SHA256 MAC keyed from the store password (RFC 7292).
+
+use sha2::{Digest, Sha256};
+
+use crate::CaCertificate;
+
+/// Java's customary trust store password.
+pub const DEFAULT_PASSWORD: &str = "changeit";
+/// Where Debian's ca-certificates-java puts the store.
+pub const KEYSTORE_PATH: &str = "etc/ssl/certs/java/cacerts";
+const MAC_ITERATIONS: u32 = 10_000;
+
+const OID_DATA: &str = "1.2.840.113549.1.7.1";
+const OID_CERT_BAG: &str = "1.2.840.113549.1.12.10.1.3";
+const OID_X509_CERTIFICATE: &str = "1.2.840.113549.1.9.22.1";
+const OID_FRIENDLY_NAME: &str = "1.2.840.113549.1.9.20";
+const OID_ORACLE_TRUSTED_KEY_USAGE: &str = "2.16.840.1.113894.746875.1.1";
+const OID_ANY_EXTENDED_KEY_USAGE: &str = "2.5.29.37.0";
+const OID_SHA256: &str = "2.16.840.1.101.3.4.2.1";
+
+/// The PKCS#12 trust store of `certificates`, each under the alias `debian:<file name>`.
+pub fn java_truststore(certificates: &[CaCertificate], password: &str) -> Vec<u8> {
+    let bags: Vec<u8> = certificates.iter().flat_map(cert_bag).collect();
+    let safe_contents = sequence(&bags);
+    let auth_safe = sequence(&content_info_data(&safe_contents));
+
+    let salt = Sha256::digest(&auth_safe)[..16].to_vec();
+    let key = pkcs12_kdf(password, &salt, MAC_ITERATIONS);
+    let mac = hmac_sha256(&key, &auth_safe);
+    let digest_info = sequence(&[algorithm(OID_SHA256), octet_string(&mac)].concat());
+    let mac_data = sequence(&[digest_info, octet_string(&salt), integer(MAC_ITERATIONS)].concat());
+    sequence(&[integer(3), content_info_data(&auth_safe), mac_data].concat())
+}
+
+fn cert_bag(cert: &CaCertificate) -> Vec<u8> {
+    let name = cert.path.rsplit('/').next().unwrap_or(&cert.path);
+    let bag = sequence(
+        &[
+            oid(OID_X509_CERTIFICATE),
+            tlv(0xa0, &octet_string(&cert.der)),
+        ]
+        .concat(),
+    );
+    let mut attributes = vec![
+        attribute(OID_FRIENDLY_NAME, &bmp_string(&format!("debian:{name}"))),
+        attribute(
+            OID_ORACLE_TRUSTED_KEY_USAGE,
+            &oid(OID_ANY_EXTENDED_KEY_USAGE),
+        ),
+    ];
+    attributes.sort(); // DER: SET OF in ascending order of encodings
+    sequence(
+        &[
+            oid(OID_CERT_BAG),
+            tlv(0xa0, &bag),
+            set(&attributes.concat()),
+        ]
+        .concat(),
+    )
+}
+
+fn content_info_data(content: &[u8]) -> Vec<u8> {
+    sequence(&[oid(OID_DATA), tlv(0xa0, &octet_string(content))].concat())
+}
+
+fn attribute(id: &str, value: &[u8]) -> Vec<u8> {
+    sequence(&[oid(id), set(value)].concat())
+}
+
+fn algorithm(id: &str) -> Vec<u8> {
+    sequence(&[oid(id), vec![0x05, 0x00]].concat())
+}
+
+fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    let len = content.len();
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes: Vec<u8> = len
+            .to_be_bytes()
+            .into_iter()
+            .skip_while(|&b| b == 0)
+            .collect();
+        out.push(0x80 | bytes.len() as u8);
+        out.extend(bytes);
+    }
+    out.extend_from_slice(content);
+    out
+}
+
+fn sequence(content: &[u8]) -> Vec<u8> {
+    tlv(0x30, content)
+}
+
+fn set(content: &[u8]) -> Vec<u8> {
+    tlv(0x31, content)
+}
+
+fn octet_string(content: &[u8]) -> Vec<u8> {
+    tlv(0x04, content)
+}
+
+fn integer(value: u32) -> Vec<u8> {
+    let mut bytes: Vec<u8> = value
+        .to_be_bytes()
+        .into_iter()
+        .skip_while(|&b| b == 0)
+        .collect();
+    if bytes.first().is_none_or(|&b| b & 0x80 != 0) {
+        bytes.insert(0, 0);
+    }
+    tlv(0x02, &bytes)
+}
+
+fn bmp_string(text: &str) -> Vec<u8> {
+    let utf16: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+    tlv(0x1e, &utf16)
+}
+
+/// DER object identifier from dotted text (constants above, so always well formed).
+fn oid(dotted: &str) -> Vec<u8> {
+    let arcs: Vec<u64> = dotted.split('.').filter_map(|a| a.parse().ok()).collect();
+    let mut body = Vec::new();
+    let first = arcs.first().copied().unwrap_or(0) * 40 + arcs.get(1).copied().unwrap_or(0);
+    for arc in std::iter::once(first).chain(arcs.iter().skip(2).copied()) {
+        let mut chunk = vec![(arc & 0x7f) as u8];
+        let mut rest = arc >> 7;
+        while rest > 0 {
+            chunk.push(0x80 | (rest & 0x7f) as u8);
+            rest >>= 7;
+        }
+        body.extend(chunk.into_iter().rev());
+    }
+    tlv(0x06, &body)
+}
+
+/// RFC 7292 appendix B.2 key derivation (ID 3: MAC key) with SHA-256, for a 32-byte key.
+fn pkcs12_kdf(password: &str, salt: &[u8], iterations: u32) -> Vec<u8> {
+    const V: usize = 64; // SHA-256 block size
+    let mut pass: Vec<u8> = password.encode_utf16().flat_map(u16::to_be_bytes).collect();
+    pass.extend([0, 0]);
+    let stretch = |s: &[u8]| -> Vec<u8> {
+        if s.is_empty() {
+            return Vec::new();
+        }
+        let len = V * s.len().div_ceil(V);
+        s.iter().copied().cycle().take(len).collect()
+    };
+    let input = [stretch(salt), stretch(&pass)].concat();
+    let mut a = Sha256::new()
+        .chain_update([3u8; V])
+        .chain_update(&input)
+        .finalize()
+        .to_vec();
+    for _ in 1..iterations {
+        a = Sha256::digest(&a).to_vec();
+    }
+    a // 32 bytes: one round is enough for an HMAC-SHA256 key
+}
+
+fn hmac_sha256(key: &[u8], message: &[u8]) -> Vec<u8> {
+    let mut block = [0u8; 64];
+    block[..key.len().min(64)].copy_from_slice(&key[..key.len().min(64)]);
+    let pad = |byte: u8| block.iter().map(|b| b ^ byte).collect::<Vec<u8>>();
+    let inner = Sha256::new()
+        .chain_update(pad(0x36))
+        .chain_update(message)
+        .finalize();
+    Sha256::new()
+        .chain_update(pad(0x5c))
+        .chain_update(inner)
+        .finalize()
+        .to_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::process::Command;
+
+    #[test]
+    fn encodes_der_primitives() {
+        assert_eq!(
+            oid("1.2.840.113549.1.7.1"),
+            [0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01]
+        );
+        assert_eq!(integer(3), [0x02, 0x01, 0x03]);
+        assert_eq!(integer(10_000), [0x02, 0x02, 0x27, 0x10]);
+        assert_eq!(integer(128), [0x02, 0x02, 0x00, 0x80]);
+        assert_eq!(tlv(0x04, &[0u8; 200])[..3], [0x04, 0x81, 200]);
+        assert_eq!(bmp_string("a"), [0x1e, 0x02, 0x00, b'a']);
+    }
+
+    #[test]
+    fn hmac_matches_rfc_4231_case_2() {
+        let mac = hmac_sha256(b"Jefe", b"what do ya want for nothing?");
+        assert_eq!(
+            hex(&mac),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+
+    fn hex(bytes: &[u8]) -> String {
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Java's own keytool reads the store (password checked through the MAC) and sees every
+    /// certificate as a trusted entry.
+    #[test]
+    fn keytool_lists_every_certificate_as_trusted() {
+        let deb = std::fs::File::open(testdata::deb("ca-certificates")).expect("open deb");
+        let bundle = crate::CaBundle::from_deb(std::io::BufReader::new(deb)).expect("bundle");
+        let store = java_truststore(&bundle.certificates, DEFAULT_PASSWORD);
+        assert_eq!(
+            store,
+            java_truststore(&bundle.certificates, DEFAULT_PASSWORD)
+        );
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("cacerts");
+        std::fs::write(&path, &store).expect("write store");
+
+        let list = |password: &str| {
+            Command::new("keytool")
+                .args([
+                    "-list",
+                    "-storetype",
+                    "PKCS12",
+                    "-storepass",
+                    password,
+                    "-keystore",
+                ])
+                .arg(&path)
+                .env("LC_ALL", "C")
+                .output()
+                .expect("keytool must be installed (a JDK)")
+        };
+        let out = list(DEFAULT_PASSWORD);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "keytool: {stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let trusted = stdout
+            .lines()
+            .filter(|l| l.contains("trustedCertEntry"))
+            .count();
+        assert_eq!(trusted, bundle.count(), "{stdout}");
+        assert!(
+            stdout.contains("debian:isrg_root_x1.crt")
+                || stdout.contains("debian:ISRG_Root_X1.crt"),
+            "{stdout}"
+        );
+
+        let wrong = list("not-the-password");
+        assert!(
+            !wrong.status.success(),
+            "a wrong password must fail the MAC check"
+        );
+    }
+}
