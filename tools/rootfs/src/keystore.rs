@@ -47,7 +47,7 @@ fn cert_bag(cert: &CaCertificate) -> Vec<u8> {
         ]
         .concat(),
     );
-    let mut attributes = vec![
+    let mut attributes = [
         attribute(OID_FRIENDLY_NAME, &bmp_string(&format!("debian:{name}"))),
         attribute(
             OID_ORACLE_TRUSTED_KEY_USAGE,
