@@ -293,15 +293,6 @@ def aliases(
 ###############################################################################
 
 _NORMAL_DEPENDENCIES = {
-    "tools/cli": {
-        _COMMON_CONDITION: {
-            "anyhow": Label("@crates__anyhow-1.0.104//:anyhow"),
-            "clap": Label("@crates__clap-4.5.61//:clap"),
-            "serde": Label("@crates__serde-1.0.229//:serde"),
-            "serde_json": Label("@crates__serde_json-1.0.154//:serde_json"),
-            "tempfile": Label("@crates__tempfile-3.27.0//:tempfile"),
-        },
-    },
     "tools/deb": {
         _COMMON_CONDITION: {
             "bzip2": Label("@crates__bzip2-0.4.4//:bzip2"),
@@ -310,6 +301,16 @@ _NORMAL_DEPENDENCIES = {
             "thiserror": Label("@crates__thiserror-2.0.21//:thiserror"),
             "xz2": Label("@crates__xz2-0.1.7//:xz2"),
             "zstd": Label("@crates__zstd-0.13.5//:zstd"),
+        },
+    },
+    "tools/debimage": {
+        _COMMON_CONDITION: {
+            "anyhow": Label("@crates__anyhow-1.0.104//:anyhow"),
+            "clap": Label("@crates__clap-4.5.61//:clap"),
+            "flate2": Label("@crates__flate2-1.1.11//:flate2"),
+            "serde": Label("@crates__serde-1.0.229//:serde"),
+            "serde_json": Label("@crates__serde_json-1.0.154//:serde_json"),
+            "tempfile": Label("@crates__tempfile-3.27.0//:tempfile"),
         },
     },
     "tools/layer": {
@@ -324,15 +325,30 @@ _NORMAL_DEPENDENCIES = {
     "tools/oci": {
     },
     "tools/rootfs": {
+        _COMMON_CONDITION: {
+            "serde": Label("@crates__serde-1.0.229//:serde"),
+            "sha2": Label("@crates__sha2-0.10.9//:sha2"),
+            "tar": Label("@crates__tar-0.4.46//:tar"),
+            "thiserror": Label("@crates__thiserror-2.0.21//:thiserror"),
+            "x509-cert": Label("@crates__x509-cert-0.2.5//:x509_cert"),
+        },
+    },
+    "tools/testdata": {
+        _COMMON_CONDITION: {
+            "hex": Label("@crates__hex-0.4.3//:hex"),
+            "sha2": Label("@crates__sha2-0.10.9//:sha2"),
+        },
+    },
+    "tools/vendor_check": {
     },
 }
 
 _NORMAL_ALIASES = {
-    "tools/cli": {
+    "tools/deb": {
         _COMMON_CONDITION: {
         },
     },
-    "tools/deb": {
+    "tools/debimage": {
         _COMMON_CONDITION: {
         },
     },
@@ -343,136 +359,199 @@ _NORMAL_ALIASES = {
     "tools/oci": {
     },
     "tools/rootfs": {
+        _COMMON_CONDITION: {
+        },
+    },
+    "tools/testdata": {
+        _COMMON_CONDITION: {
+        },
+    },
+    "tools/vendor_check": {
     },
 }
 
 _NORMAL_DEV_DEPENDENCIES = {
-    "tools/cli": {
-    },
     "tools/deb": {
+    },
+    "tools/debimage": {
+        _COMMON_CONDITION: {
+            "xz2": Label("@crates__xz2-0.1.7//:xz2"),
+        },
     },
     "tools/layer": {
     },
     "tools/oci": {
     },
     "tools/rootfs": {
+        _COMMON_CONDITION: {
+            "serde_json": Label("@crates__serde_json-1.0.154//:serde_json"),
+            "tempfile": Label("@crates__tempfile-3.27.0//:tempfile"),
+        },
+    },
+    "tools/testdata": {
+    },
+    "tools/vendor_check": {
     },
 }
 
 _NORMAL_DEV_ALIASES = {
-    "tools/cli": {
-    },
     "tools/deb": {
+    },
+    "tools/debimage": {
+        _COMMON_CONDITION: {
+        },
     },
     "tools/layer": {
     },
     "tools/oci": {
     },
     "tools/rootfs": {
+        _COMMON_CONDITION: {
+        },
+    },
+    "tools/testdata": {
+    },
+    "tools/vendor_check": {
     },
 }
 
 _PROC_MACRO_DEPENDENCIES = {
-    "tools/cli": {
-    },
     "tools/deb": {
+    },
+    "tools/debimage": {
     },
     "tools/layer": {
     },
     "tools/oci": {
     },
     "tools/rootfs": {
+    },
+    "tools/testdata": {
+    },
+    "tools/vendor_check": {
     },
 }
 
 _PROC_MACRO_ALIASES = {
-    "tools/cli": {
-    },
     "tools/deb": {
+    },
+    "tools/debimage": {
     },
     "tools/layer": {
     },
     "tools/oci": {
     },
     "tools/rootfs": {
+    },
+    "tools/testdata": {
+    },
+    "tools/vendor_check": {
     },
 }
 
 _PROC_MACRO_DEV_DEPENDENCIES = {
-    "tools/cli": {
-    },
     "tools/deb": {
+    },
+    "tools/debimage": {
     },
     "tools/layer": {
     },
     "tools/oci": {
     },
     "tools/rootfs": {
+    },
+    "tools/testdata": {
+    },
+    "tools/vendor_check": {
     },
 }
 
 _PROC_MACRO_DEV_ALIASES = {
-    "tools/cli": {
-    },
     "tools/deb": {
+    },
+    "tools/debimage": {
+        _COMMON_CONDITION: {
+        },
     },
     "tools/layer": {
     },
     "tools/oci": {
     },
     "tools/rootfs": {
+        _COMMON_CONDITION: {
+        },
+    },
+    "tools/testdata": {
+    },
+    "tools/vendor_check": {
     },
 }
 
 _BUILD_DEPENDENCIES = {
-    "tools/cli": {
-    },
     "tools/deb": {
+    },
+    "tools/debimage": {
     },
     "tools/layer": {
     },
     "tools/oci": {
     },
     "tools/rootfs": {
+    },
+    "tools/testdata": {
+    },
+    "tools/vendor_check": {
     },
 }
 
 _BUILD_ALIASES = {
-    "tools/cli": {
-    },
     "tools/deb": {
+    },
+    "tools/debimage": {
     },
     "tools/layer": {
     },
     "tools/oci": {
     },
     "tools/rootfs": {
+    },
+    "tools/testdata": {
+    },
+    "tools/vendor_check": {
     },
 }
 
 _BUILD_PROC_MACRO_DEPENDENCIES = {
-    "tools/cli": {
-    },
     "tools/deb": {
+    },
+    "tools/debimage": {
     },
     "tools/layer": {
     },
     "tools/oci": {
     },
     "tools/rootfs": {
+    },
+    "tools/testdata": {
+    },
+    "tools/vendor_check": {
     },
 }
 
 _BUILD_PROC_MACRO_ALIASES = {
-    "tools/cli": {
-    },
     "tools/deb": {
+    },
+    "tools/debimage": {
     },
     "tools/layer": {
     },
     "tools/oci": {
     },
     "tools/rootfs": {
+    },
+    "tools/testdata": {
+    },
+    "tools/vendor_check": {
     },
 }
 
@@ -587,6 +666,16 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__base64ct-1.7.3",
+        sha256 = "89e25b6adfb930f02d1981565a6e5d9c547ac15a96606256d3b59040e5cd4ca3",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/base64ct/1.7.3/download"],
+        strip_prefix = "base64ct-1.7.3",
+        build_file = Label("//third_party/crates/remote:BUILD.base64ct-1.7.3.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__bitflags-2.13.2",
         sha256 = "3ded4057c258ba199e2d26386d3af3780957ecaee6c4ef4041c6b4b8b97c0b06",
         type = "tar.gz",
@@ -697,6 +786,16 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__const-oid-0.9.6",
+        sha256 = "c2459377285ad874054d797f3ccebf984978aa39129f6eafde5cdc8315b612f8",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/const-oid/0.9.6/download"],
+        strip_prefix = "const-oid-0.9.6",
+        build_file = Label("//third_party/crates/remote:BUILD.const-oid-0.9.6.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__cpufeatures-0.2.17",
         sha256 = "59ed5838eebb26a2bb2e58f6d5b5316989ae9d08bab10e0e6d103e656d1b0280",
         type = "tar.gz",
@@ -723,6 +822,26 @@ def crate_repositories():
         urls = ["https://static.crates.io/crates/crypto-common/0.1.7/download"],
         strip_prefix = "crypto-common-0.1.7",
         build_file = Label("//third_party/crates/remote:BUILD.crypto-common-0.1.7.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__der-0.7.10",
+        sha256 = "e7c1832837b905bbfb5101e07cc24c8deddf52f93225eee6ead5f4d63d53ddcb",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/der/0.7.10/download"],
+        strip_prefix = "der-0.7.10",
+        build_file = Label("//third_party/crates/remote:BUILD.der-0.7.10.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__der_derive-0.7.3",
+        sha256 = "8034092389675178f570469e6c3b0465d3d30b4505c294a6550db47f3c17ad18",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/der_derive/0.7.3/download"],
+        strip_prefix = "der_derive-0.7.3",
+        build_file = Label("//third_party/crates/remote:BUILD.der_derive-0.7.3.bazel"),
     )
 
     maybe(
@@ -773,6 +892,16 @@ def crate_repositories():
         urls = ["https://static.crates.io/crates/find-msvc-tools/0.1.15/download"],
         strip_prefix = "find-msvc-tools-0.1.15",
         build_file = Label("//third_party/crates/remote:BUILD.find-msvc-tools-0.1.15.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__flagset-0.4.7",
+        sha256 = "b7ac824320a75a52197e8f2d787f6a38b6718bb6897a35142d749af3c0e8f4fe",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/flagset/0.4.7/download"],
+        strip_prefix = "flagset-0.4.7",
+        build_file = Label("//third_party/crates/remote:BUILD.flagset-0.4.7.bazel"),
     )
 
     maybe(
@@ -927,6 +1056,16 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__pem-rfc7468-0.7.0",
+        sha256 = "88b39c9bfcfc231068454382784bb460aae594343fb030d46e9f50a645418412",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/pem-rfc7468/0.7.0/download"],
+        strip_prefix = "pem-rfc7468-0.7.0",
+        build_file = Label("//third_party/crates/remote:BUILD.pem-rfc7468-0.7.0.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__pkg-config-0.3.34",
         sha256 = "f6b464fbc74e149a392436b17d523f769e057cb6877f6a5c4618bc6f11800548",
         type = "tar.gz",
@@ -1047,6 +1186,16 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__spki-0.7.3",
+        sha256 = "d91ed6c858b01f942cd56b37a94b3e0a1798290327d1236e4d9cf4eaca44d29d",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/spki/0.7.3/download"],
+        strip_prefix = "spki-0.7.3",
+        build_file = Label("//third_party/crates/remote:BUILD.spki-0.7.3.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__strsim-0.11.1",
         sha256 = "7da8b5736845d9f2fcb837ea5d9e2628564b3b043a70948a3f0b778838c5fb4f",
         type = "tar.gz",
@@ -1113,6 +1262,26 @@ def crate_repositories():
         urls = ["https://static.crates.io/crates/thiserror-impl/2.0.21/download"],
         strip_prefix = "thiserror-impl-2.0.21",
         build_file = Label("//third_party/crates/remote:BUILD.thiserror-impl-2.0.21.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__tls_codec-0.4.2",
+        sha256 = "0de2e01245e2bb89d6f05801c564fa27624dbd7b1846859876c7dad82e90bf6b",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/tls_codec/0.4.2/download"],
+        strip_prefix = "tls_codec-0.4.2",
+        build_file = Label("//third_party/crates/remote:BUILD.tls_codec-0.4.2.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__tls_codec_derive-0.4.2",
+        sha256 = "2d2e76690929402faae40aebdda620a2c0e25dd6d3b9afe48867dfd95991f4bd",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/tls_codec_derive/0.4.2/download"],
+        strip_prefix = "tls_codec_derive-0.4.2",
+        build_file = Label("//third_party/crates/remote:BUILD.tls_codec_derive-0.4.2.bazel"),
     )
 
     maybe(
@@ -1197,6 +1366,16 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__x509-cert-0.2.5",
+        sha256 = "1301e935010a701ae5f8655edc0ad17c44bad3ac5ce8c39185f75453b720ae94",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/x509-cert/0.2.5/download"],
+        strip_prefix = "x509-cert-0.2.5",
+        build_file = Label("//third_party/crates/remote:BUILD.x509-cert-0.2.5.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__xattr-1.7.0",
         sha256 = "963d6fab92d5504b971dc8bd90ca743c2575e590bc8071ea5bc571598667ae08",
         type = "tar.gz",
@@ -1213,6 +1392,26 @@ def crate_repositories():
         urls = ["https://static.crates.io/crates/xz2/0.1.7/download"],
         strip_prefix = "xz2-0.1.7",
         build_file = Label("//third_party/crates/remote:BUILD.xz2-0.1.7.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__zeroize-1.8.2",
+        sha256 = "b97154e67e32c85465826e8bcc1c59429aaaf107c1e4a9e53c8d8ccd5eff88d0",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/zeroize/1.8.2/download"],
+        strip_prefix = "zeroize-1.8.2",
+        build_file = Label("//third_party/crates/remote:BUILD.zeroize-1.8.2.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__zeroize_derive-1.4.3",
+        sha256 = "85a5b4158499876c763cb03bc4e49185d3cccbabb15b33c627f7884f43db852e",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/zeroize_derive/1.4.3/download"],
+        strip_prefix = "zeroize_derive-1.4.3",
+        build_file = Label("//third_party/crates/remote:BUILD.zeroize_derive-1.4.3.bazel"),
     )
 
     maybe(
@@ -1277,6 +1476,7 @@ def crate_repositories():
         struct(repo = "crates__tar-0.4.46", is_dev_dep = False),
         struct(repo = "crates__tempfile-3.27.0", is_dev_dep = False),
         struct(repo = "crates__thiserror-2.0.21", is_dev_dep = False),
+        struct(repo = "crates__x509-cert-0.2.5", is_dev_dep = False),
         struct(repo = "crates__xz2-0.1.7", is_dev_dep = False),
         struct(repo = "crates__zstd-0.13.5", is_dev_dep = False),
     ]

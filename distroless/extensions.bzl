@@ -1,0 +1,14 @@
+"""Module extensions of rules_debimage.
+
+    debian = use_extension("@rules_debimage//distroless:extensions.bzl", "debian")
+    debian.lock(name = "debian12", lockfile = "//debian:debian12.lock.json")
+    use_repo(debian, "debian12")
+
+Then `@debian12//libc6:amd64` is that package for amd64 (a `deb_package`, usable wherever a
+.deb is), and `@debian12//sets:base_arm64` every package of the `base` set for arm64. Each .deb
+is downloaded, pinned by sha256, only when a build needs it.
+"""
+
+load("//private:debian_extension.bzl", _debian = "debian")
+
+debian = _debian

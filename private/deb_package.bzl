@@ -1,0 +1,42 @@
+"""Implementation of deb_package: one locked Debian package and what is known of it."""
+
+DebInfo = provider(
+    doc = "A locked Debian package.",
+    fields = {
+        "arch": "Debian architecture of the file (`all` or the target's).",
+        "deb": "File: the .deb.",
+        "depends": "depset of DebInfo: the locked dependencies, transitively.",
+        "name": "Package name.",
+        "sha256": "sha256 of the .deb, from the lockfile.",
+        "urls": "Download URLs.",
+        "version": "Debian version.",
+    },
+)
+
+def _deb_package_impl(ctx):
+    deps = [d[DebInfo] for d in ctx.attr.depends]
+    info = DebInfo(
+        arch = ctx.attr.arch,
+        deb = ctx.file.deb,
+        depends = depset(deps, transitive = [d.depends for d in deps]),
+        name = ctx.attr.package,
+        sha256 = ctx.attr.sha256,
+        urls = ctx.attr.urls,
+        version = ctx.attr.version,
+    )
+    return [DefaultInfo(files = depset([ctx.file.deb])), info]
+
+deb_package = rule(
+    implementation = _deb_package_impl,
+    doc = "A locked .deb with its metadata; generated in the hub repository of a lockfile.",
+    attrs = {
+        "arch": attr.string(mandatory = True),
+        "deb": attr.label(allow_single_file = [".deb"], mandatory = True),
+        "depends": attr.label_list(providers = [DebInfo]),
+        "package": attr.string(mandatory = True),
+        "sha256": attr.string(mandatory = True),
+        "urls": attr.string_list(),
+        "version": attr.string(mandatory = True),
+    },
+    provides = [DebInfo],
+)

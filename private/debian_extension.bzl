@@ -1,0 +1,121 @@
+"""Implementation of the `debian` module extension: lockfiles to pinned, lazy downloads."""
+
+load("@bazel_tools//tools/build_defs/repo:http.bzl", "http_file")
+
+_SUPPORTED_LOCKFILE_VERSION = 1
+
+def repo_safe(text):
+    """Maps a package name or version to characters a repository name may hold."""
+    return "".join([c if c.isalnum() or c in "_-." else "_" for c in text.elems()])
+
+def _spoke_name(distribution, package):
+    return "%s__%s__%s" % (distribution, repo_safe(package["name"]), package["for_arch"])
+
+def _hub_build_files(distribution, packages):
+    """BUILD file text per package directory of the hub, plus //sets."""
+    by_name = {}
+    sets = {}
+    for p in packages:
+        by_name.setdefault(p["name"], []).append(p)
+        for s in p["sets"]:
+            sets.setdefault("%s_%s" % (s, p["for_arch"]), []).append(p)
+    files = {}
+    for name, entries in by_name.items():
+        lines = [
+            'load("%s", "deb_package")' % Label("//private:deb_package.bzl"),
+            "",
+            'package(default_visibility = ["//visibility:public"])',
+        ]
+        for p in entries:
+            lines.append("""
+deb_package(
+    name = "{arch}",
+    arch = "{file_arch}",
+    deb = "@{spoke}//file",
+    depends = {depends},
+    package = "{name}",
+    sha256 = "{sha256}",
+    urls = {urls},
+    version = "{version}",
+)""".format(
+                arch = p["for_arch"],
+                file_arch = p["arch"],
+                spoke = _spoke_name(distribution, p),
+                depends = repr(["//%s:%s" % (d, p["for_arch"]) for d in p["depends"]]),
+                name = name,
+                sha256 = p["sha256"],
+                urls = repr(p["urls"]),
+                version = p["version"],
+            ))
+        files[name + "/BUILD.bazel"] = "\n".join(lines) + "\n"
+    set_lines = ['package(default_visibility = ["//visibility:public"])']
+    for set_name in sorted(sets):
+        set_lines.append("""
+filegroup(
+    name = "{name}",
+    srcs = {srcs},
+)""".format(
+            name = set_name,
+            srcs = repr(sorted(["//%s:%s" % (p["name"], p["for_arch"]) for p in sets[set_name]])),
+        ))
+    files["sets/BUILD.bazel"] = "\n".join(set_lines) + "\n"
+    return files
+
+def _deb_hub_impl(rctx):
+    for path, content in json.decode(rctx.attr.build_files).items():
+        rctx.file(path, content)
+    rctx.file("BUILD.bazel", 'exports_files(["lock.json"])\n')
+    rctx.file("lock.json", rctx.attr.lock)
+
+_deb_hub = repository_rule(
+    implementation = _deb_hub_impl,
+    doc = "Readable labels for a lockfile's packages: @<name>//<package>:<arch>, @<name>//sets:<set>_<arch>.",
+    attrs = {
+        "build_files": attr.string(mandatory = True),
+        "lock": attr.string(mandatory = True),
+    },
+)
+
+def _debian_impl(module_ctx):
+    root_deps = []
+    root_dev_deps = []
+    for mod in module_ctx.modules:
+        for lock in mod.tags.lock:
+            text = module_ctx.read(lock.lockfile)
+            data = json.decode(text)
+            version = data.get("lockfile_version")
+            if version != _SUPPORTED_LOCKFILE_VERSION:
+                fail("%s: lockfile_version %s, expected %s" % (lock.lockfile, version, _SUPPORTED_LOCKFILE_VERSION))
+            packages = data["packages"]
+            for p in packages:
+                http_file(
+                    name = _spoke_name(lock.name, p),
+                    downloaded_file_path = "%s_%s_%s.deb" % (p["name"], repo_safe(p["version"]), p["arch"]),
+                    sha256 = p["sha256"],
+                    urls = p["urls"],
+                )
+            _deb_hub(
+                name = lock.name,
+                build_files = json.encode(_hub_build_files(lock.name, packages)),
+                lock = text,
+            )
+            if mod.is_root:
+                (root_dev_deps if module_ctx.is_dev_dependency(lock) else root_deps).append(lock.name)
+    return module_ctx.extension_metadata(
+        root_module_direct_deps = root_deps,
+        root_module_direct_dev_deps = root_dev_deps,
+    )
+
+_lock = tag_class(
+    doc = "A lockfile written by debimage-lock.",
+    attrs = {
+        "lockfile": attr.label(mandatory = True, allow_single_file = [".json"]),
+        "name": attr.string(mandatory = True, doc = "The hub repository's name, e.g. debian12."),
+    },
+)
+
+debian = module_extension(
+    implementation = _debian_impl,
+    doc = "Declares one sha256-pinned download per locked .deb (fetched only when a build needs it) and a hub repository per lockfile.",
+    tag_classes = {"lock": _lock},
+)
