@@ -1,49 +1,42 @@
-"""Implementation of deb_layer: the data of Debian packages as one deterministic layer."""
+"""Implementation of deb_layer: the files of Debian packages as one layer."""
 
-load(":providers.bzl", "LayerInfo")
+load(":layer_action.bzl", "DEBIMAGE_ATTRS", "layer_action")
 
 def _deb_layer_impl(ctx):
-    blob = ctx.actions.declare_file(ctx.label.name + ".tar.gz")
-    digests = ctx.actions.declare_file(ctx.label.name + ".digests.json")
-    listing = ctx.actions.declare_file(ctx.label.name + ".listing")
     args = ctx.actions.args()
-    args.add("layer")
     args.add_all(ctx.files.debs, before_each = "--deb")
-    args.add("--out", blob)
-    args.add("--digests-out", digests)
-    args.add("--listing-out", listing)
-    args.add("--mtime", ctx.attr.mtime)
-    ctx.actions.run(
-        executable = ctx.executable._debimage,
-        arguments = [args],
-        inputs = ctx.files.debs,
-        outputs = [blob, digests, listing],
-        mnemonic = "DebLayer",
-        progress_message = "Building layer %{label}",
-    )
-    return [
-        DefaultInfo(files = depset([blob])),
-        OutputGroupInfo(digests = depset([digests]), listing = depset([listing])),
-        LayerInfo(blob = blob, digests = digests, listing = listing),
-    ]
+    if ctx.attr.status:
+        args.add("--status")
+    args.add_all(ctx.attr.include, before_each = "--include")
+    args.add_all(ctx.attr.exclude, before_each = "--exclude")
+    if ctx.attr.merged_usr:
+        args.add("--merged-usr")
+    return layer_action(ctx, args, ctx.files.debs, "DebLayer")
 
 deb_layer = rule(
     implementation = _deb_layer_impl,
-    doc = "The files of one or more .deb packages as one layer (gzip tar, sorted, fixed mtime).",
-    attrs = {
+    doc = """The files of one or more .deb packages as one layer (gzip tar, sorted, fixed mtime).
+
+With `status` (the default), each package's dpkg metadata goes in too, so that scanners
+(syft, trivy) see it: `/var/lib/dpkg/status.d/<package>` and `<package>.md5sums`.""",
+    attrs = DEBIMAGE_ATTRS | {
         "debs": attr.label_list(
-            doc = "The .deb files, in order; a path may only appear twice with identical content.",
+            doc = "The .deb files (or deb_package targets), in order; a path may only appear twice with identical content.",
             allow_files = [".deb"],
             mandatory = True,
         ),
-        "mtime": attr.int(
-            doc = "Modification time of every entry, in seconds since the epoch.",
-            default = 0,
+        "exclude": attr.string_list(
+            doc = "Globs of paths to leave out (`*`, `?` within a segment, `**` across), e.g. `usr/share/man`.",
         ),
-        "_debimage": attr.label(
-            default = Label("//tools/debimage"),
-            executable = True,
-            cfg = "exec",
+        "include": attr.string_list(
+            doc = "Globs of paths to keep (with what lies below them); all when empty.",
+        ),
+        "merged_usr": attr.bool(
+            doc = "Move /bin, /sbin and /lib* into /usr and make them symlinks (Debian 13 and later).",
+        ),
+        "status": attr.bool(
+            doc = "Also write the packages' dpkg metadata under /var/lib/dpkg/status.d.",
+            default = True,
         ),
     },
 )

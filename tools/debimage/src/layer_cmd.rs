@@ -108,6 +108,21 @@ pub fn run(args: LayerArgs) -> Result<()> {
         layer
             .add(bundle.entry())
             .with_context(|| path.display().to_string())?;
+        if args.java_truststore {
+            let password = rootfs::keystore::DEFAULT_PASSWORD;
+            let store = rootfs::java_truststore(&bundle.certificates, password);
+            let entry = Entry {
+                path: rootfs::KEYSTORE_PATH.to_string(),
+                kind: Kind::File(store),
+                mode: 0o644,
+                uid: 0,
+                gid: 0,
+                implicit: false,
+            };
+            layer
+                .add(entry)
+                .with_context(|| path.display().to_string())?;
+        }
     }
     for path in &args.entries {
         let declared: Vec<DeclaredEntry> = read_json(path)?;
