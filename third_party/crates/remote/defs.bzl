@@ -323,6 +323,17 @@ _NORMAL_DEPENDENCIES = {
         },
     },
     "tools/oci": {
+        _COMMON_CONDITION: {
+            "flate2": Label("@crates__flate2-1.1.11//:flate2"),
+            "hex": Label("@crates__hex-0.4.3//:hex"),
+            "oci-spec": Label("@crates__oci-spec-0.8.4//:oci_spec"),
+            "serde": Label("@crates__serde-1.0.229//:serde"),
+            "serde_json": Label("@crates__serde_json-1.0.154//:serde_json"),
+            "sha2": Label("@crates__sha2-0.10.9//:sha2"),
+            "tar": Label("@crates__tar-0.4.46//:tar"),
+            "tempfile": Label("@crates__tempfile-3.27.0//:tempfile"),
+            "thiserror": Label("@crates__thiserror-2.0.21//:thiserror"),
+        },
     },
     "tools/rootfs": {
         _COMMON_CONDITION: {
@@ -357,6 +368,8 @@ _NORMAL_ALIASES = {
         },
     },
     "tools/oci": {
+        _COMMON_CONDITION: {
+        },
     },
     "tools/rootfs": {
         _COMMON_CONDITION: {
@@ -606,6 +619,16 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__aho-corasick-1.1.5",
+        sha256 = "c982642fa9e8606056828ee9a8505737230110bb1099153c79efe865c59d12ba",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/aho-corasick/1.1.5/download"],
+        strip_prefix = "aho-corasick-1.1.5",
+        build_file = Label("//third_party/crates/remote:BUILD.aho-corasick-1.1.5.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__anstream-1.0.0",
         sha256 = "824a212faf96e9acacdbd09febd34438f8f711fb84e09a8916013cd7815ca28d",
         type = "tar.gz",
@@ -796,6 +819,26 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__const_format-0.2.37",
+        sha256 = "a3decb4d6965448659923544a634a0571ba44cede4e11ef15a5a317126840454",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/const_format/0.2.37/download"],
+        strip_prefix = "const_format-0.2.37",
+        build_file = Label("//third_party/crates/remote:BUILD.const_format-0.2.37.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__const_format_proc_macros-0.2.37",
+        sha256 = "941b570269a642506f08cb5b688c04bfa6cfd41a26f8bcdc49db8fd00c0ab659",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/const_format_proc_macros/0.2.37/download"],
+        strip_prefix = "const_format_proc_macros-0.2.37",
+        build_file = Label("//third_party/crates/remote:BUILD.const_format_proc_macros-0.2.37.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__cpufeatures-0.2.17",
         sha256 = "59ed5838eebb26a2bb2e58f6d5b5316989ae9d08bab10e0e6d103e656d1b0280",
         type = "tar.gz",
@@ -826,6 +869,36 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__darling-0.20.11",
+        sha256 = "fc7f46116c46ff9ab3eb1597a45688b6715c6e628b5c133e288e709a29bcb4ee",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/darling/0.20.11/download"],
+        strip_prefix = "darling-0.20.11",
+        build_file = Label("//third_party/crates/remote:BUILD.darling-0.20.11.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__darling_core-0.20.11",
+        sha256 = "0d00b9596d185e565c2207a0b01f8bd1a135483d02d9b7b0a54b11da8d53412e",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/darling_core/0.20.11/download"],
+        strip_prefix = "darling_core-0.20.11",
+        build_file = Label("//third_party/crates/remote:BUILD.darling_core-0.20.11.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__darling_macro-0.20.11",
+        sha256 = "fc34b93ccb385b40dc71c6fceac4b2ad23662c7eeb248cf10d529b7e055b6ead",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/darling_macro/0.20.11/download"],
+        strip_prefix = "darling_macro-0.20.11",
+        build_file = Label("//third_party/crates/remote:BUILD.darling_macro-0.20.11.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__der-0.7.10",
         sha256 = "e7c1832837b905bbfb5101e07cc24c8deddf52f93225eee6ead5f4d63d53ddcb",
         type = "tar.gz",
@@ -842,6 +915,36 @@ def crate_repositories():
         urls = ["https://static.crates.io/crates/der_derive/0.7.3/download"],
         strip_prefix = "der_derive-0.7.3",
         build_file = Label("//third_party/crates/remote:BUILD.der_derive-0.7.3.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__derive_builder-0.20.2",
+        sha256 = "507dfb09ea8b7fa618fcf76e953f4f5e192547945816d5358edffe39f6f94947",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/derive_builder/0.20.2/download"],
+        strip_prefix = "derive_builder-0.20.2",
+        build_file = Label("//third_party/crates/remote:BUILD.derive_builder-0.20.2.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__derive_builder_core-0.20.2",
+        sha256 = "2d5bcf7b024d6835cfb3d473887cd966994907effbe9227e8c8219824d06c4e8",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/derive_builder_core/0.20.2/download"],
+        strip_prefix = "derive_builder_core-0.20.2",
+        build_file = Label("//third_party/crates/remote:BUILD.derive_builder_core-0.20.2.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__derive_builder_macro-0.20.2",
+        sha256 = "ab63b0e2bf4d5928aff72e83a7dace85d7bba5fe12dcc3c5a572d78caffd3f3c",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/derive_builder_macro/0.20.2/download"],
+        strip_prefix = "derive_builder_macro-0.20.2",
+        build_file = Label("//third_party/crates/remote:BUILD.derive_builder_macro-0.20.2.bazel"),
     )
 
     maybe(
@@ -916,6 +1019,16 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__fnv-1.0.7",
+        sha256 = "3f9eec918d3f24069decb9af1554cad7c880e2da24a9afd88aca000531ab82c1",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/fnv/1.0.7/download"],
+        strip_prefix = "fnv-1.0.7",
+        build_file = Label("//third_party/crates/remote:BUILD.fnv-1.0.7.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__generic-array-0.14.7",
         sha256 = "85649ca51fd72272d7821adaf274ad91c288277713d9c18820d8499a7ff69e9a",
         type = "tar.gz",
@@ -936,6 +1049,16 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__getset-0.1.7",
+        sha256 = "6cf442baaabe4213ce7d1239afc26c039180b6456da2cededa316ae2c8a77a77",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/getset/0.1.7/download"],
+        strip_prefix = "getset-0.1.7",
+        build_file = Label("//third_party/crates/remote:BUILD.getset-0.1.7.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__heck-0.5.0",
         sha256 = "2304e00983f87ffb38b55b444b5e3b60a884b5d30c0fca7d82fe33449bbe55ea",
         type = "tar.gz",
@@ -952,6 +1075,16 @@ def crate_repositories():
         urls = ["https://static.crates.io/crates/hex/0.4.3/download"],
         strip_prefix = "hex-0.4.3",
         build_file = Label("//third_party/crates/remote:BUILD.hex-0.4.3.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__ident_case-1.0.1",
+        sha256 = "b9e0384b61958566e926dc50660321d12159025e767c18e043daf26b70104c39",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/ident_case/1.0.1/download"],
+        strip_prefix = "ident_case-1.0.1",
+        build_file = Label("//third_party/crates/remote:BUILD.ident_case-1.0.1.bazel"),
     )
 
     maybe(
@@ -982,6 +1115,26 @@ def crate_repositories():
         urls = ["https://static.crates.io/crates/jobserver/0.1.34/download"],
         strip_prefix = "jobserver-0.1.34",
         build_file = Label("//third_party/crates/remote:BUILD.jobserver-0.1.34.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__konst-0.2.20",
+        sha256 = "128133ed7824fcd73d6e7b17957c5eb7bacb885649bd8c69708b2331a10bcefb",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/konst/0.2.20/download"],
+        strip_prefix = "konst-0.2.20",
+        build_file = Label("//third_party/crates/remote:BUILD.konst-0.2.20.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__konst_macro_rules-0.2.19",
+        sha256 = "a4933f3f57a8e9d9da04db23fb153356ecaf00cbd14aee46279c33dc80925c37",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/konst_macro_rules/0.2.19/download"],
+        strip_prefix = "konst_macro_rules-0.2.19",
+        build_file = Label("//third_party/crates/remote:BUILD.konst_macro_rules-0.2.19.bazel"),
     )
 
     maybe(
@@ -1032,6 +1185,16 @@ def crate_repositories():
         urls = ["https://static.crates.io/crates/miniz_oxide/0.9.1/download"],
         strip_prefix = "miniz_oxide-0.9.1",
         build_file = Label("//third_party/crates/remote:BUILD.miniz_oxide-0.9.1.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__oci-spec-0.8.4",
+        sha256 = "fc3da52b83ce3258fbf29f66ac784b279453c2ac3c22c5805371b921ede0d308",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/oci-spec/0.8.4/download"],
+        strip_prefix = "oci-spec-0.8.4",
+        build_file = Label("//third_party/crates/remote:BUILD.oci-spec-0.8.4.bazel"),
     )
 
     maybe(
@@ -1102,6 +1265,36 @@ def crate_repositories():
         urls = ["https://static.crates.io/crates/r-efi/5.3.0/download"],
         strip_prefix = "r-efi-5.3.0",
         build_file = Label("//third_party/crates/remote:BUILD.r-efi-5.3.0.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__regex-1.13.2",
+        sha256 = "9807af0e638c12e753aa1b4e601791bf2a8f71274023c8bbeec12fc149950857",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/regex/1.13.2/download"],
+        strip_prefix = "regex-1.13.2",
+        build_file = Label("//third_party/crates/remote:BUILD.regex-1.13.2.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__regex-automata-0.4.19",
+        sha256 = "41d60ef07df457506a0a1a2073112eb4aae5733dbd2813c3da77d1b0fd441158",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/regex-automata/0.4.19/download"],
+        strip_prefix = "regex-automata-0.4.19",
+        build_file = Label("//third_party/crates/remote:BUILD.regex-automata-0.4.19.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__regex-syntax-0.8.12",
+        sha256 = "d902046e6a28a1e4c3cab97258a0ce11e994903f01c2d97a9447a0b3df85f4f6",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/regex-syntax/0.8.12/download"],
+        strip_prefix = "regex-syntax-0.8.12",
+        build_file = Label("//third_party/crates/remote:BUILD.regex-syntax-0.8.12.bazel"),
     )
 
     maybe(
@@ -1206,6 +1399,26 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__strum-0.27.2",
+        sha256 = "af23d6f6c1a224baef9d3f61e287d2761385a5b88fdab4eb4c6f11aeb54c4bcf",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/strum/0.27.2/download"],
+        strip_prefix = "strum-0.27.2",
+        build_file = Label("//third_party/crates/remote:BUILD.strum-0.27.2.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__strum_macros-0.27.2",
+        sha256 = "7695ce3845ea4b33927c055a39dc438a45b059f7c1b3d91d38d10355fb8cbca7",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/strum_macros/0.27.2/download"],
+        strip_prefix = "strum_macros-0.27.2",
+        build_file = Label("//third_party/crates/remote:BUILD.strum_macros-0.27.2.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__syn-2.0.119",
         sha256 = "872831b642d1a07999a962a351ed35b955ea2cfc8f3862091e2a240a84f17297",
         type = "tar.gz",
@@ -1302,6 +1515,16 @@ def crate_repositories():
         urls = ["https://static.crates.io/crates/unicode-ident/1.0.27/download"],
         strip_prefix = "unicode-ident-1.0.27",
         build_file = Label("//third_party/crates/remote:BUILD.unicode-ident-1.0.27.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__unicode-xid-0.2.6",
+        sha256 = "ebc1c04c71510c7f702b52b7c350734c9ff1295c464a03335b00bb84fc54f853",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/unicode-xid/0.2.6/download"],
+        strip_prefix = "unicode-xid-0.2.6",
+        build_file = Label("//third_party/crates/remote:BUILD.unicode-xid-0.2.6.bazel"),
     )
 
     maybe(
@@ -1470,6 +1693,7 @@ def crate_repositories():
         struct(repo = "crates__clap-4.5.61", is_dev_dep = False),
         struct(repo = "crates__flate2-1.1.11", is_dev_dep = False),
         struct(repo = "crates__hex-0.4.3", is_dev_dep = False),
+        struct(repo = "crates__oci-spec-0.8.4", is_dev_dep = False),
         struct(repo = "crates__serde-1.0.229", is_dev_dep = False),
         struct(repo = "crates__serde_json-1.0.154", is_dev_dep = False),
         struct(repo = "crates__sha2-0.10.9", is_dev_dep = False),

@@ -1,6 +1,7 @@
 //! `debimage`: the build actions of rules_debimage, one subcommand each.
 
 mod conflicts_cmd;
+mod image_cmd;
 mod layer_cmd;
 mod output;
 
@@ -33,6 +34,12 @@ enum Command {
     /// Fail when layers of one image conflict (a path changed by a later layer, or written
     /// below a symlink of an earlier one); identical duplicates are fine.
     CheckConflicts(conflicts_cmd::ConflictArgs),
+    /// Write a single-platform OCI image layout from layers (and a base image).
+    Image(image_cmd::ImageArgs),
+    /// Write a multi-platform OCI image layout (an image index) from single-platform ones.
+    Index(image_cmd::IndexArgs),
+    /// Write a `docker load` tarball of a single-platform OCI image layout.
+    DockerArchive(image_cmd::DockerArchiveArgs),
     /// Print a .deb's control file.
     Control {
         /// The .deb package to read.
@@ -51,6 +58,9 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Layer(args) => layer_cmd::run(args),
         Command::CheckConflicts(args) => conflicts_cmd::run(args),
+        Command::Image(args) => image_cmd::image(args),
+        Command::Index(args) => image_cmd::index(args),
+        Command::DockerArchive(args) => image_cmd::docker_archive(args),
         Command::Control { deb } => {
             let reader = layer_cmd::open_deb(&deb)?;
             print!("{}", reader.metadata().control.raw);

@@ -1,1 +1,78 @@
+//! OCI images, byte-reproducible: image configs, manifests and indexes (with the `oci-spec`
+//! types), image layout directories and `docker load` tarballs.
+//!
+//! JSON goes through [`canonical_json`] (sorted keys, no whitespace), so that maps that
+//! `oci-spec` keeps as `HashMap`s serialise the same on every run.
 
+mod config;
+mod docker_archive;
+mod layout;
+
+use std::io::Read;
+use std::path::Path;
+
+pub use config::{build_config, ImageSpec, NewLayer};
+pub use docker_archive::write_docker_archive;
+pub use layout::{read_image, write_image_layout, write_index_layout, Image, LayerBlob};
+
+use sha2::{Digest, Sha256};
+
+/// Why an image cannot be written; each message names the offending input.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    Spec(String),
+    #[error("{path}: {message}")]
+    Input { path: String, message: String },
+    #[error("{path}: {error}")]
+    Io { path: String, error: std::io::Error },
+    #[error("oci-spec: {0}")]
+    OciSpec(#[from] oci_spec::OciSpecError),
+    #[error("JSON: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+impl Error {
+    pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
+        move |error| Error::Io {
+            path: path.display().to_string(),
+            error,
+        }
+    }
+
+    pub(crate) fn input(path: &Path, message: impl Into<String>) -> Error {
+        Error::Input {
+            path: path.display().to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Serialises with object keys sorted and no insignificant whitespace.
+pub fn canonical_json<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, Error> {
+    // serde_json's Map is ordered by key (the `preserve_order` feature is not enabled).
+    let value = serde_json::to_value(value)?;
+    Ok(serde_json::to_vec(&value)?)
+}
+
+/// `sha256:<hex>` of some bytes.
+pub fn sha256_digest(bytes: &[u8]) -> String {
+    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
+}
+
+/// `sha256:<hex>` and size of a file, streamed.
+pub fn sha256_file(path: &Path) -> Result<(String, u64), Error> {
+    let mut file = std::fs::File::open(path).map_err(Error::io(path))?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut size = 0u64;
+    loop {
+        let n = file.read(&mut buf).map_err(Error::io(path))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        size += n as u64;
+    }
+    Ok((format!("sha256:{}", hex::encode(hasher.finalize())), size))
+}

@@ -1,0 +1,165 @@
+//! `debimage image`, `debimage index`, `debimage docker-archive`: OCI outputs.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::Deserialize;
+
+use crate::output::write_atomically;
+
+#[derive(clap::Args)]
+pub struct ImageArgs {
+    /// The image description (JSON): architecture, variant, env, user, workdir, entrypoint,
+    /// cmd, labels, exposed_ports, annotations.
+    #[arg(long)]
+    spec: PathBuf,
+    /// A single-platform OCI layout whose layers and configuration come first.
+    #[arg(long)]
+    base: Option<PathBuf>,
+    /// A new layer as BLOB=DIGESTS_JSON (written by `debimage layer`), in order.
+    #[arg(long = "layer", value_parser = parse_pair)]
+    layers: Vec<(PathBuf, PathBuf)>,
+    /// A history line per --layer (the target that made it), in the same order.
+    #[arg(long = "created-by")]
+    created_by: Vec<String>,
+    /// The tag recorded in index.json (org.opencontainers.image.ref.name).
+    #[arg(long)]
+    tag: Option<String>,
+    /// The OCI layout directory to write.
+    #[arg(long)]
+    out: PathBuf,
+    /// Where to write the manifest digest.
+    #[arg(long)]
+    digest_out: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+pub struct IndexArgs {
+    /// A single-platform OCI layout (repeatable); one per platform.
+    #[arg(long = "image", required = true)]
+    images: Vec<PathBuf>,
+    /// An annotation of the index as KEY=VALUE (repeatable).
+    #[arg(long = "annotation", value_parser = parse_annotation)]
+    annotations: Vec<(String, String)>,
+    /// The tag recorded in index.json.
+    #[arg(long)]
+    tag: Option<String>,
+    /// The OCI layout directory to write.
+    #[arg(long)]
+    out: PathBuf,
+    /// Where to write the index digest.
+    #[arg(long)]
+    digest_out: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+pub struct DockerArchiveArgs {
+    /// A single-platform OCI layout.
+    #[arg(long)]
+    image: PathBuf,
+    /// The name docker gives the loaded image, e.g. distroless/static:latest.
+    #[arg(long)]
+    repo_tag: String,
+    /// The tarball to write (for `docker load -i`).
+    #[arg(long)]
+    out: PathBuf,
+}
+
+fn parse_pair(value: &str) -> Result<(PathBuf, PathBuf), String> {
+    let (a, b) = value
+        .split_once('=')
+        .ok_or_else(|| format!("expected BLOB=DIGESTS_JSON, got {value:?}"))?;
+    Ok((PathBuf::from(a), PathBuf::from(b)))
+}
+
+fn parse_annotation(value: &str) -> Result<(String, String), String> {
+    let (k, v) = value
+        .split_once('=')
+        .ok_or_else(|| format!("expected KEY=VALUE, got {value:?}"))?;
+    Ok((k.to_string(), v.to_string()))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Digests {
+    diff_id: String,
+    digest: String,
+    size: u64,
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
+    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    serde_json::from_reader(BufReader::new(file))
+        .with_context(|| format!("{}: not the expected JSON", path.display()))
+}
+
+fn write_digest(path: Option<&PathBuf>, digest: &str) -> Result<()> {
+    if let Some(path) = path {
+        write_atomically(path, |f| {
+            Ok(std::io::Write::write_all(f, digest.as_bytes())?)
+        })?;
+    }
+    Ok(())
+}
+
+pub fn image(args: ImageArgs) -> Result<()> {
+    let spec: oci::ImageSpec = read_json(&args.spec)?;
+    let base = args
+        .base
+        .as_deref()
+        .map(|dir| oci::read_image(dir).with_context(|| format!("base image {}", dir.display())))
+        .transpose()?;
+    if !args.created_by.is_empty() && args.created_by.len() != args.layers.len() {
+        anyhow::bail!(
+            "{} --created-by for {} --layer: give one per layer or none",
+            args.created_by.len(),
+            args.layers.len()
+        );
+    }
+    let mut layers = Vec::new();
+    for (i, (blob, digests)) in args.layers.iter().enumerate() {
+        let d: Digests = read_json(digests)?;
+        layers.push(oci::LayerBlob {
+            path: blob.clone(),
+            digest: d.digest,
+            size: d.size,
+            diff_id: d.diff_id,
+            created_by: args
+                .created_by
+                .get(i)
+                .cloned()
+                .unwrap_or_else(|| blob.display().to_string()),
+        });
+    }
+    let digest = oci::write_image_layout(
+        &args.out,
+        &spec,
+        base.as_ref(),
+        &layers,
+        args.tag.as_deref(),
+    )
+    .with_context(|| format!("image {}", args.spec.display()))?;
+    write_digest(args.digest_out.as_ref(), &digest)
+}
+
+pub fn index(args: IndexArgs) -> Result<()> {
+    let annotations: BTreeMap<String, String> = args.annotations.into_iter().collect();
+    let digest =
+        oci::write_index_layout(&args.out, &args.images, &annotations, args.tag.as_deref())?;
+    write_digest(args.digest_out.as_ref(), &digest)
+}
+
+pub fn docker_archive(args: DockerArchiveArgs) -> Result<()> {
+    let image =
+        oci::read_image(&args.image).with_context(|| format!("image {}", args.image.display()))?;
+    write_atomically(&args.out, |file| {
+        Ok(oci::write_docker_archive(
+            &image,
+            &args.repo_tag,
+            std::io::BufWriter::new(file),
+        )?)
+    })
+}
