@@ -7,11 +7,101 @@ Load from `@rules_debimage//distroless:defs.bzl`. Every rule and macro here make
 load("//private:deb_layer.bzl", _deb_layer = "deb_layer")
 load("//private:deb_package.bzl", _DebInfo = "DebInfo")
 load("//private:files_layer.bzl", _files_layer = "files_layer")
-load("//private:providers.bzl", _LayerInfo = "LayerInfo")
+load("//private:image_test.bzl", "image_structure_test")
+load("//private:oci_image.bzl", _oci_image = "oci_image")
+load("//private:oci_index.bzl", _docker_archive = "docker_archive", _oci_index = "oci_index")
+load("//private:platforms.bzl", "oci_platform")
+load("//private:providers.bzl", _ImageInfo = "ImageInfo", _IndexInfo = "IndexInfo", _LayerInfo = "LayerInfo")
 
 DebInfo = _DebInfo
+ImageInfo = _ImageInfo
+IndexInfo = _IndexInfo
 LayerInfo = _LayerInfo
 deb_layer = _deb_layer
+docker_archive = _docker_archive
+oci_image = _oci_image
+oci_index = _oci_index
+
+def distroless_image(
+        name,
+        architectures,
+        layers = [],
+        base = None,
+        env = [],
+        user = None,
+        workdir = None,
+        entrypoint = [],
+        cmd = [],
+        labels = {},
+        annotations = {},
+        exposed_ports = [],
+        tag = "latest",
+        repository = None,
+        **kwargs):
+    """An image per architecture, their multi-platform index, and docker-archive tarballs.
+
+    Creates, for each Debian architecture `A` (OCI name `O`: amd64, arm64, arm, s390x, ppc64le):
+    `<name>_O` (an OCI image layout directory) and `<name>_O_tar` (a `docker load` tarball
+    tagged `<repository>:<tag>-O`); and `<name>`, the OCI image index over all of them.
+
+    `{arch}` in `base` and `layers` is replaced by the Debian architecture, so that
+    `"@debian12//sets:static_{arch}"` or `":libc6_{arch}"` pick each architecture's packages.
+
+    Args:
+      name: target name of the index.
+      architectures: Debian architectures: amd64, arm64, armhf, s390x, ppc64el, riscv64, i386.
+      layers: layer targets (LayerInfo), bottom first; may contain `{arch}`.
+      base: an image target per architecture, e.g. `"//base:debian12_{arch}"`... given as a
+        label string with `{arch}` (Debian architecture) or a dict architecture -> label.
+      env: NAME=value entries; a name given here replaces the base image's.
+      user: user (and group) the container runs as, e.g. "65532".
+      workdir: working directory.
+      entrypoint: entrypoint; an empty list keeps the base image's.
+      cmd: command; an empty list keeps the base image's (reset by a new entrypoint).
+      labels: image config labels.
+      annotations: manifest and index annotations.
+      exposed_ports: e.g. ["8080/tcp"].
+      tag: the tag recorded in the layouts' index.json.
+      repository: the repository in docker-archive tags; default: the package path.
+      **kwargs: common attributes (visibility, tags, testonly).
+    """
+    repository = repository or native.package_name() or name
+    images = []
+    for arch in architectures:
+        oci_arch, variant = oci_platform(arch)
+        image = "%s_%s" % (name, oci_arch)
+        image_base = base.get(arch) if type(base) == "dict" else (base.format(arch = arch) if base else None)
+        _oci_image(
+            name = image,
+            annotations = annotations,
+            architecture = oci_arch,
+            base = image_base,
+            cmd = cmd,
+            entrypoint = entrypoint,
+            env = env,
+            exposed_ports = exposed_ports,
+            labels = labels,
+            layers = [layer.format(arch = arch) for layer in layers],
+            tag = "%s-%s" % (tag, oci_arch),
+            user = user,
+            variant = variant,
+            workdir = workdir,
+            **kwargs
+        )
+        _docker_archive(
+            name = image + "_tar",
+            image = image,
+            repo_tag = "%s:%s-%s" % (repository, tag, oci_arch),
+            **kwargs
+        )
+        images.append(image)
+    _oci_index(
+        name = name,
+        annotations = annotations,
+        images = images,
+        tag = tag,
+        **kwargs
+    )
 
 def files_layer(name, entries = [], files = {}, file_modes = {}, **kwargs):
     """Declared files, directories and symlinks as one layer.
@@ -97,3 +187,20 @@ def os_release(name, fields, path = "/usr/lib/os-release", **kwargs):
         entries = [{"content": content, "mode": "0644", "path": path, "type": "file"}],
         **kwargs
     )
+
+def image_test(name, image, files = [], config = {}, packages = None, **kwargs):
+    """Checks a single-platform image: our structure test, no container runtime needed.
+
+    Args:
+      name: test name.
+      image: an image target (e.g. `<distroless_image name>_amd64`).
+      files: dicts `{path, exists (default True), type: file|directory|symlink|hardlink,
+        mode: "0644", uid, gid, target, content (a regular expression)}`.
+      config: expected `{user, workdir, env, entrypoint, cmd, architecture, variant}`.
+      packages: the exact package names expected in /var/lib/dpkg/status.d.
+      **kwargs: common test attributes.
+    """
+    checks = {"config": config, "files": files}
+    if packages != None:
+        checks["packages"] = packages
+    image_structure_test(name = name, image = image, checks = json.encode(checks), **kwargs)

@@ -8,3 +8,21 @@ LayerInfo = provider(
         "listing": "File: one line per entry: path type mode uid:gid size target.",
     },
 )
+
+ImageInfo = provider(
+    doc = "A single-platform OCI image.",
+    fields = {
+        "digest": "File: the manifest digest (sha256:...).",
+        "layers": "list of LayerInfo: every layer, the base image's first.",
+        "layout": "File (directory): the OCI image layout.",
+    },
+)
+
+IndexInfo = provider(
+    doc = "A multi-platform OCI image (an image index).",
+    fields = {
+        "digest": "File: the index digest.",
+        "images": "list of ImageInfo, one per platform.",
+        "layout": "File (directory): the OCI image layout.",
+    },
+)

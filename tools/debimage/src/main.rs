@@ -1,5 +1,6 @@
 //! `debimage`: the build actions of rules_debimage, one subcommand each.
 
+mod check_cmd;
 mod conflicts_cmd;
 mod image_cmd;
 mod layer_cmd;
@@ -40,6 +41,9 @@ enum Command {
     Index(image_cmd::IndexArgs),
     /// Write a `docker load` tarball of a single-platform OCI image layout.
     DockerArchive(image_cmd::DockerArchiveArgs),
+    /// Check a built image: files (existence, type, mode, owner, link target, content regex),
+    /// configuration and the packages in status.d.
+    CheckImage(check_cmd::CheckArgs),
     /// Print a .deb's control file.
     Control {
         /// The .deb package to read.
@@ -59,6 +63,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Layer(args) => layer_cmd::run(args),
         Command::CheckConflicts(args) => conflicts_cmd::run(args),
         Command::Image(args) => image_cmd::image(args),
+        Command::CheckImage(args) => check_cmd::run(args),
         Command::Index(args) => image_cmd::index(args),
         Command::DockerArchive(args) => image_cmd::docker_archive(args),
         Command::Control { deb } => {

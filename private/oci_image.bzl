@@ -1,0 +1,98 @@
+"""Implementation of oci_image: layers (and a base image) as one single-platform OCI image."""
+
+load(":providers.bzl", "ImageInfo", "LayerInfo")
+
+def _oci_image_impl(ctx):
+    layout = ctx.actions.declare_directory(ctx.label.name)
+    digest = ctx.actions.declare_file(ctx.label.name + ".digest")
+    spec = ctx.actions.declare_file(ctx.label.name + ".spec.json")
+    fields = {
+        "annotations": ctx.attr.annotations,
+        "architecture": ctx.attr.architecture,
+        "env": ctx.attr.env,
+        "exposed_ports": ctx.attr.exposed_ports,
+        "labels": ctx.attr.labels,
+    }
+    for key, value in [
+        ("variant", ctx.attr.variant),
+        ("user", ctx.attr.user),
+        ("workdir", ctx.attr.workdir),
+    ]:
+        if value:
+            fields[key] = value
+    if ctx.attr.entrypoint or ctx.attr.clear_entrypoint:
+        fields["entrypoint"] = ctx.attr.entrypoint
+    if ctx.attr.cmd or ctx.attr.clear_entrypoint:
+        fields["cmd"] = ctx.attr.cmd
+    ctx.actions.write(spec, json.encode(fields))
+
+    base = ctx.attr.base[ImageInfo] if ctx.attr.base else None
+    layers = [t[LayerInfo] for t in ctx.attr.layers]
+    args = ctx.actions.args()
+    args.add("image")
+    args.add("--spec", spec)
+    inputs = [spec]
+    if base:
+        args.add("--base", base.layout.path)
+        inputs.append(base.layout)
+    for target, layer in zip(ctx.attr.layers, layers):
+        args.add("--layer", "%s=%s" % (layer.blob.path, layer.digests.path))
+        args.add("--created-by", str(target.label))
+        inputs.extend([layer.blob, layer.digests])
+    if ctx.attr.tag:
+        args.add("--tag", ctx.attr.tag)
+    args.add("--out", layout.path)
+    args.add("--digest-out", digest)
+    ctx.actions.run(
+        executable = ctx.executable._debimage,
+        arguments = [args],
+        inputs = inputs,
+        outputs = [layout, digest],
+        mnemonic = "OciImage",
+        progress_message = "Writing OCI image %{label}",
+    )
+
+    # Validation: no layer may change what an earlier one (base included) put down.
+    all_layers = (base.layers if base else []) + layers
+    checked = ctx.actions.declare_file(ctx.label.name + ".conflicts_checked")
+    check = ctx.actions.args()
+    check.add("check-conflicts")
+    for layer in all_layers:
+        check.add("--layer", "%s=%s" % (layer.blob.short_path, layer.blob.path))
+    check.add("--stamp-out", checked)
+    ctx.actions.run(
+        executable = ctx.executable._debimage,
+        arguments = [check],
+        inputs = [layer.blob for layer in all_layers],
+        outputs = [checked],
+        mnemonic = "LayerConflicts",
+        progress_message = "Checking the layers of %{label} for conflicts",
+    )
+    return [
+        DefaultInfo(files = depset([layout])),
+        OutputGroupInfo(digest = depset([digest]), _validation = depset([checked])),
+        ImageInfo(digest = digest, layers = all_layers, layout = layout),
+    ]
+
+oci_image = rule(
+    implementation = _oci_image_impl,
+    doc = "A single-platform OCI image layout; usually made by `distroless_image`.",
+    attrs = {
+        "annotations": attr.string_dict(doc = "Manifest annotations."),
+        "architecture": attr.string(mandatory = True, doc = "OCI architecture (amd64, arm64, arm, ...)."),
+        "base": attr.label(providers = [ImageInfo], doc = "An image whose layers and configuration come first."),
+        "clear_entrypoint": attr.bool(doc = "Set entrypoint and cmd exactly as given, even when empty."),
+        "cmd": attr.string_list(),
+        "entrypoint": attr.string_list(),
+        "env": attr.string_list(doc = "NAME=value entries; a name given here replaces the base's."),
+        "exposed_ports": attr.string_list(),
+        "labels": attr.string_dict(),
+        "layers": attr.label_list(providers = [LayerInfo], doc = "Layers, bottom first."),
+        "tag": attr.string(doc = "org.opencontainers.image.ref.name in index.json."),
+        "user": attr.string(),
+        "variant": attr.string(),
+        "workdir": attr.string(),
+        "_debimage": attr.label(default = Label("//tools/debimage"), executable = True, cfg = "exec"),
+    },
+    provides = [ImageInfo],
+)

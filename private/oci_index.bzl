@@ -1,0 +1,68 @@
+"""Implementation of oci_index (multi-platform image) and docker_archive (for docker load)."""
+
+load(":providers.bzl", "ImageInfo", "IndexInfo")
+
+_DEBIMAGE = attr.label(default = Label("//tools/debimage"), executable = True, cfg = "exec")
+
+def _oci_index_impl(ctx):
+    layout = ctx.actions.declare_directory(ctx.label.name)
+    digest = ctx.actions.declare_file(ctx.label.name + ".digest")
+    images = [i[ImageInfo] for i in ctx.attr.images]
+    args = ctx.actions.args()
+    args.add("index")
+    for image in images:
+        args.add("--image", image.layout.path)
+    for key, value in sorted(ctx.attr.annotations.items()):
+        args.add("--annotation", "%s=%s" % (key, value))
+    if ctx.attr.tag:
+        args.add("--tag", ctx.attr.tag)
+    args.add("--out", layout.path)
+    args.add("--digest-out", digest)
+    ctx.actions.run(
+        executable = ctx.executable._debimage,
+        arguments = [args],
+        inputs = [i.layout for i in images],
+        outputs = [layout, digest],
+        mnemonic = "OciIndex",
+        progress_message = "Writing OCI image index %{label}",
+    )
+    return [
+        DefaultInfo(files = depset([layout])),
+        OutputGroupInfo(digest = depset([digest])),
+        IndexInfo(digest = digest, images = images, layout = layout),
+    ]
+
+oci_index = rule(
+    implementation = _oci_index_impl,
+    doc = "A multi-platform OCI image layout (an image index over single-platform images).",
+    attrs = {
+        "annotations": attr.string_dict(doc = "Index annotations."),
+        "images": attr.label_list(providers = [ImageInfo], mandatory = True),
+        "tag": attr.string(doc = "org.opencontainers.image.ref.name in index.json."),
+        "_debimage": _DEBIMAGE,
+    },
+    provides = [IndexInfo],
+)
+
+def _docker_archive_impl(ctx):
+    out = ctx.actions.declare_file(ctx.label.name + ".tar")
+    image = ctx.attr.image[ImageInfo]
+    ctx.actions.run(
+        executable = ctx.executable._debimage,
+        arguments = ["docker-archive", "--image", image.layout.path, "--repo-tag", ctx.attr.repo_tag, "--out", out.path],
+        inputs = [image.layout],
+        outputs = [out],
+        mnemonic = "DockerArchive",
+        progress_message = "Writing docker-archive %{label}",
+    )
+    return [DefaultInfo(files = depset([out]))]
+
+docker_archive = rule(
+    implementation = _docker_archive_impl,
+    doc = "A `docker load -i` tarball of a single-platform image.",
+    attrs = {
+        "image": attr.label(providers = [ImageInfo], mandatory = True),
+        "repo_tag": attr.string(mandatory = True, doc = "e.g. distroless/static:latest"),
+        "_debimage": _DEBIMAGE,
+    },
+)
