@@ -323,6 +323,20 @@ _NORMAL_DEPENDENCIES = {
             "thiserror": Label("@crates__thiserror-2.0.21//:thiserror"),
         },
     },
+    "tools/lock": {
+        _COMMON_CONDITION: {
+            "anyhow": Label("@crates__anyhow-1.0.104//:anyhow"),
+            "clap": Label("@crates__clap-4.5.61//:clap"),
+            "hex": Label("@crates__hex-0.4.3//:hex"),
+            "pgp": Label("@crates__pgp-0.15.0//:pgp"),
+            "serde": Label("@crates__serde-1.0.229//:serde"),
+            "serde_json": Label("@crates__serde_json-1.0.154//:serde_json"),
+            "sha2": Label("@crates__sha2-0.10.9//:sha2"),
+            "tempfile": Label("@crates__tempfile-3.27.0//:tempfile"),
+            "thiserror": Label("@crates__thiserror-2.0.21//:thiserror"),
+            "xz2": Label("@crates__xz2-0.1.7//:xz2"),
+        },
+    },
     "tools/oci": {
         _COMMON_CONDITION: {
             "flate2": Label("@crates__flate2-1.1.11//:flate2"),
@@ -368,6 +382,10 @@ _NORMAL_ALIASES = {
         _COMMON_CONDITION: {
         },
     },
+    "tools/lock": {
+        _COMMON_CONDITION: {
+        },
+    },
     "tools/oci": {
         _COMMON_CONDITION: {
         },
@@ -394,6 +412,8 @@ _NORMAL_DEV_DEPENDENCIES = {
     },
     "tools/layer": {
     },
+    "tools/lock": {
+    },
     "tools/oci": {
     },
     "tools/rootfs": {
@@ -417,6 +437,8 @@ _NORMAL_DEV_ALIASES = {
     },
     "tools/layer": {
     },
+    "tools/lock": {
+    },
     "tools/oci": {
     },
     "tools/rootfs": {
@@ -436,6 +458,8 @@ _PROC_MACRO_DEPENDENCIES = {
     },
     "tools/layer": {
     },
+    "tools/lock": {
+    },
     "tools/oci": {
     },
     "tools/rootfs": {
@@ -453,6 +477,8 @@ _PROC_MACRO_ALIASES = {
     },
     "tools/layer": {
     },
+    "tools/lock": {
+    },
     "tools/oci": {
     },
     "tools/rootfs": {
@@ -469,6 +495,8 @@ _PROC_MACRO_DEV_DEPENDENCIES = {
     "tools/debimage": {
     },
     "tools/layer": {
+    },
+    "tools/lock": {
     },
     "tools/oci": {
     },
@@ -489,6 +517,8 @@ _PROC_MACRO_DEV_ALIASES = {
     },
     "tools/layer": {
     },
+    "tools/lock": {
+    },
     "tools/oci": {
     },
     "tools/rootfs": {
@@ -508,6 +538,8 @@ _BUILD_DEPENDENCIES = {
     },
     "tools/layer": {
     },
+    "tools/lock": {
+    },
     "tools/oci": {
     },
     "tools/rootfs": {
@@ -524,6 +556,8 @@ _BUILD_ALIASES = {
     "tools/debimage": {
     },
     "tools/layer": {
+    },
+    "tools/lock": {
     },
     "tools/oci": {
     },
@@ -542,6 +576,8 @@ _BUILD_PROC_MACRO_DEPENDENCIES = {
     },
     "tools/layer": {
     },
+    "tools/lock": {
+    },
     "tools/oci": {
     },
     "tools/rootfs": {
@@ -559,6 +595,8 @@ _BUILD_PROC_MACRO_ALIASES = {
     },
     "tools/layer": {
     },
+    "tools/lock": {
+    },
     "tools/oci": {
     },
     "tools/rootfs": {
@@ -574,15 +612,19 @@ _CONDITIONS = {
     "aarch64-unknown-linux-gnu": ["@rules_rust//rust/platform:aarch64-unknown-linux-gnu"],
     "cfg(all(any(target_os = \"linux\", target_os = \"android\"), any(rustix_use_libc, miri, not(all(target_os = \"linux\", any(target_endian = \"little\", any(target_arch = \"s390x\", target_arch = \"powerpc\")), any(target_arch = \"arm\", all(target_arch = \"aarch64\", target_pointer_width = \"64\"), target_arch = \"riscv64\", all(rustix_use_experimental_asm, target_arch = \"powerpc\"), all(rustix_use_experimental_asm, target_arch = \"powerpc64\"), all(rustix_use_experimental_asm, target_arch = \"s390x\"), all(rustix_use_experimental_asm, target_arch = \"mips\"), all(rustix_use_experimental_asm, target_arch = \"mips32r6\"), all(rustix_use_experimental_asm, target_arch = \"mips64\"), all(rustix_use_experimental_asm, target_arch = \"mips64r6\"), target_arch = \"x86\", all(target_arch = \"x86_64\", target_pointer_width = \"64\")))))))": [],
     "cfg(all(any(target_os = \"linux\", target_os = \"android\"), not(any(all(target_os = \"linux\", target_env = \"\"), getrandom_backend = \"custom\", getrandom_backend = \"linux_raw\", getrandom_backend = \"rdrand\", getrandom_backend = \"rndr\"))))": ["@rules_rust//rust/platform:aarch64-unknown-linux-gnu", "@rules_rust//rust/platform:x86_64-unknown-linux-gnu"],
+    "cfg(all(not(curve25519_dalek_backend = \"fiat\"), not(curve25519_dalek_backend = \"serial\"), target_arch = \"x86_64\"))": ["@rules_rust//rust/platform:x86_64-unknown-linux-gnu"],
     "cfg(all(not(rustix_use_libc), not(miri), target_os = \"linux\", any(target_endian = \"little\", any(target_arch = \"s390x\", target_arch = \"powerpc\")), any(target_arch = \"arm\", all(target_arch = \"aarch64\", target_pointer_width = \"64\"), target_arch = \"riscv64\", all(rustix_use_experimental_asm, target_arch = \"powerpc\"), all(rustix_use_experimental_asm, target_arch = \"powerpc64\"), all(rustix_use_experimental_asm, target_arch = \"s390x\"), all(rustix_use_experimental_asm, target_arch = \"mips\"), all(rustix_use_experimental_asm, target_arch = \"mips32r6\"), all(rustix_use_experimental_asm, target_arch = \"mips64\"), all(rustix_use_experimental_asm, target_arch = \"mips64r6\"), target_arch = \"x86\", all(target_arch = \"x86_64\", target_pointer_width = \"64\"))))": ["@rules_rust//rust/platform:aarch64-unknown-linux-gnu", "@rules_rust//rust/platform:x86_64-unknown-linux-gnu"],
     "cfg(all(not(windows), any(rustix_use_libc, miri, not(all(target_os = \"linux\", any(target_endian = \"little\", any(target_arch = \"s390x\", target_arch = \"powerpc\")), any(target_arch = \"arm\", all(target_arch = \"aarch64\", target_pointer_width = \"64\"), target_arch = \"riscv64\", all(rustix_use_experimental_asm, target_arch = \"powerpc\"), all(rustix_use_experimental_asm, target_arch = \"powerpc64\"), all(rustix_use_experimental_asm, target_arch = \"s390x\"), all(rustix_use_experimental_asm, target_arch = \"mips\"), all(rustix_use_experimental_asm, target_arch = \"mips32r6\"), all(rustix_use_experimental_asm, target_arch = \"mips64\"), all(rustix_use_experimental_asm, target_arch = \"mips64r6\"), target_arch = \"x86\", all(target_arch = \"x86_64\", target_pointer_width = \"64\")))))))": [],
     "cfg(all(target_arch = \"aarch64\", target_os = \"linux\"))": ["@rules_rust//rust/platform:aarch64-unknown-linux-gnu"],
     "cfg(all(target_arch = \"aarch64\", target_vendor = \"apple\"))": [],
     "cfg(all(target_arch = \"loongarch64\", target_os = \"linux\"))": [],
+    "cfg(all(target_arch = \"wasm32\", target_os = \"unknown\"))": [],
     "cfg(all(target_arch = \"wasm32\", target_os = \"wasi\", target_env = \"p2\"))": [],
     "cfg(all(target_os = \"uefi\", getrandom_backend = \"efi_rng\"))": [],
     "cfg(any())": [],
+    "cfg(any(target_arch = \"aarch64\", target_arch = \"x86\", target_arch = \"x86_64\"))": ["@rules_rust//rust/platform:aarch64-unknown-linux-gnu", "@rules_rust//rust/platform:x86_64-unknown-linux-gnu"],
     "cfg(any(target_arch = \"aarch64\", target_arch = \"x86_64\", target_arch = \"x86\"))": ["@rules_rust//rust/platform:aarch64-unknown-linux-gnu", "@rules_rust//rust/platform:x86_64-unknown-linux-gnu"],
+    "cfg(any(target_arch = \"x86\", target_arch = \"x86_64\"))": ["@rules_rust//rust/platform:x86_64-unknown-linux-gnu"],
     "cfg(any(target_os = \"android\", target_os = \"linux\", target_os = \"macos\", target_os = \"hurd\"))": ["@rules_rust//rust/platform:aarch64-unknown-linux-gnu", "@rules_rust//rust/platform:x86_64-unknown-linux-gnu"],
     "cfg(any(target_os = \"dragonfly\", target_os = \"freebsd\", target_os = \"hurd\", target_os = \"illumos\", target_os = \"cygwin\", all(target_os = \"horizon\", target_arch = \"arm\")))": [],
     "cfg(any(target_os = \"freebsd\", target_os = \"netbsd\"))": [],
@@ -590,11 +632,18 @@ _CONDITIONS = {
     "cfg(any(target_os = \"ios\", target_os = \"visionos\", target_os = \"watchos\", target_os = \"tvos\"))": [],
     "cfg(any(target_os = \"macos\", target_os = \"openbsd\", target_os = \"vita\", target_os = \"emscripten\"))": [],
     "cfg(any(unix, target_os = \"wasi\"))": ["@rules_rust//rust/platform:aarch64-unknown-linux-gnu", "@rules_rust//rust/platform:x86_64-unknown-linux-gnu"],
+    "cfg(curve25519_dalek_backend = \"fiat\")": [],
+    "cfg(target_arch = \"aarch64\")": ["@rules_rust//rust/platform:aarch64-unknown-linux-gnu"],
+    "cfg(target_arch = \"x86_64\")": ["@rules_rust//rust/platform:x86_64-unknown-linux-gnu"],
+    "cfg(target_os = \"android\")": [],
+    "cfg(target_os = \"haiku\")": [],
     "cfg(target_os = \"hermit\")": [],
     "cfg(target_os = \"netbsd\")": [],
     "cfg(target_os = \"solaris\")": [],
     "cfg(target_os = \"vxworks\")": [],
     "cfg(target_os = \"wasi\")": [],
+    "cfg(target_os = \"windows\")": [],
+    "cfg(target_vendor = \"apple\")": [],
     "cfg(unix)": ["@rules_rust//rust/platform:aarch64-unknown-linux-gnu", "@rules_rust//rust/platform:x86_64-unknown-linux-gnu"],
     "cfg(windows)": [],
     "x86_64-unknown-linux-gnu": ["@rules_rust//rust/platform:x86_64-unknown-linux-gnu"],
@@ -620,12 +669,62 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__aead-0.5.2",
+        sha256 = "d122413f284cf2d62fb1b7db97e02edb8cda96d769b16e443a4f6195e35662b0",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/aead/0.5.2/download"],
+        strip_prefix = "aead-0.5.2",
+        build_file = Label("//third_party/crates/remote:BUILD.aead-0.5.2.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__aes-0.8.4",
+        sha256 = "b169f7a6d4742236a0a00c541b845991d0ac43e546831af1249753ab4c3aa3a0",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/aes/0.8.4/download"],
+        strip_prefix = "aes-0.8.4",
+        build_file = Label("//third_party/crates/remote:BUILD.aes-0.8.4.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__aes-gcm-0.10.3",
+        sha256 = "831010a0f742e1209b3bcea8fab6a8e149051ba6099432c8cb2cc117dec3ead1",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/aes-gcm/0.10.3/download"],
+        strip_prefix = "aes-gcm-0.10.3",
+        build_file = Label("//third_party/crates/remote:BUILD.aes-gcm-0.10.3.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__aes-kw-0.2.1",
+        sha256 = "69fa2b352dcefb5f7f3a5fb840e02665d311d878955380515e4fd50095dd3d8c",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/aes-kw/0.2.1/download"],
+        strip_prefix = "aes-kw-0.2.1",
+        build_file = Label("//third_party/crates/remote:BUILD.aes-kw-0.2.1.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__aho-corasick-1.1.5",
         sha256 = "c982642fa9e8606056828ee9a8505737230110bb1099153c79efe865c59d12ba",
         type = "tar.gz",
         urls = ["https://static.crates.io/crates/aho-corasick/1.1.5/download"],
         strip_prefix = "aho-corasick-1.1.5",
         build_file = Label("//third_party/crates/remote:BUILD.aho-corasick-1.1.5.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__android_system_properties-0.1.6",
+        sha256 = "ae221649c9976a6f6c56ae1facf410f3ddb33cc661c4b7b61020a912d4237fbc",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/android_system_properties/0.1.6/download"],
+        strip_prefix = "android_system_properties-0.1.6",
+        build_file = Label("//third_party/crates/remote:BUILD.android_system_properties-0.1.6.bazel"),
     )
 
     maybe(
@@ -690,12 +789,62 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__argon2-0.5.3",
+        sha256 = "3c3610892ee6e0cbce8ae2700349fcf8f98adb0dbfbee85aec3c9179d29cc072",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/argon2/0.5.3/download"],
+        strip_prefix = "argon2-0.5.3",
+        build_file = Label("//third_party/crates/remote:BUILD.argon2-0.5.3.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__autocfg-1.5.1",
+        sha256 = "f2032f911046de80f0a198e0901378627c33f59ea0ac00e363d481118bd70a53",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/autocfg/1.5.1/download"],
+        strip_prefix = "autocfg-1.5.1",
+        build_file = Label("//third_party/crates/remote:BUILD.autocfg-1.5.1.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__base16ct-0.2.0",
+        sha256 = "4c7f02d4ea65f2c1853089ffd8d2787bdbc63de2f0d29dedbcf8ccdfa0ccd4cf",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/base16ct/0.2.0/download"],
+        strip_prefix = "base16ct-0.2.0",
+        build_file = Label("//third_party/crates/remote:BUILD.base16ct-0.2.0.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__base64-0.22.1",
+        sha256 = "72b3254f16251a8381aa12e40e3c4d2f0199f8c6508fbecb9d91f575e0fbb8c6",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/base64/0.22.1/download"],
+        strip_prefix = "base64-0.22.1",
+        build_file = Label("//third_party/crates/remote:BUILD.base64-0.22.1.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__base64ct-1.7.3",
         sha256 = "89e25b6adfb930f02d1981565a6e5d9c547ac15a96606256d3b59040e5cd4ca3",
         type = "tar.gz",
         urls = ["https://static.crates.io/crates/base64ct/1.7.3/download"],
         strip_prefix = "base64ct-1.7.3",
         build_file = Label("//third_party/crates/remote:BUILD.base64ct-1.7.3.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__bitfield-0.17.0",
+        sha256 = "f798d2d157e547aa99aab0967df39edd0b70307312b6f8bd2848e6abe40896e0",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/bitfield/0.17.0/download"],
+        strip_prefix = "bitfield-0.17.0",
+        build_file = Label("//third_party/crates/remote:BUILD.bitfield-0.17.0.bazel"),
     )
 
     maybe(
@@ -710,12 +859,82 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__blake2-0.10.6",
+        sha256 = "46502ad458c9a52b69d4d4d32775c788b7a1b85e8bc9d482d92250fc0e3f8efe",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/blake2/0.10.6/download"],
+        strip_prefix = "blake2-0.10.6",
+        build_file = Label("//third_party/crates/remote:BUILD.blake2-0.10.6.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__block-buffer-0.10.4",
         sha256 = "3078c7629b62d3f0439517fa394996acacc5cbc91c5a20d8c658e77abd503a71",
         type = "tar.gz",
         urls = ["https://static.crates.io/crates/block-buffer/0.10.4/download"],
         strip_prefix = "block-buffer-0.10.4",
         build_file = Label("//third_party/crates/remote:BUILD.block-buffer-0.10.4.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__block-padding-0.3.3",
+        sha256 = "a8894febbff9f758034a5b8e12d87918f56dfc64a8e1fe757d65e29041538d93",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/block-padding/0.3.3/download"],
+        strip_prefix = "block-padding-0.3.3",
+        build_file = Label("//third_party/crates/remote:BUILD.block-padding-0.3.3.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__blowfish-0.9.1",
+        sha256 = "e412e2cd0f2b2d93e02543ceae7917b3c70331573df19ee046bcbc35e45e87d7",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/blowfish/0.9.1/download"],
+        strip_prefix = "blowfish-0.9.1",
+        build_file = Label("//third_party/crates/remote:BUILD.blowfish-0.9.1.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__bstr-1.14.0",
+        sha256 = "a680398c10c7bc0488067c4612226ea905a85f607134b69f3068d505d58c4214",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/bstr/1.14.0/download"],
+        strip_prefix = "bstr-1.14.0",
+        build_file = Label("//third_party/crates/remote:BUILD.bstr-1.14.0.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__buffer-redux-1.1.0",
+        sha256 = "431a9cc8d7efa49bc326729264537f5e60affce816c66edf434350778c9f4f54",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/buffer-redux/1.1.0/download"],
+        strip_prefix = "buffer-redux-1.1.0",
+        build_file = Label("//third_party/crates/remote:BUILD.buffer-redux-1.1.0.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__bumpalo-3.20.4",
+        sha256 = "87a0cf66fd1eb2fb7b822cb78370d82303750809bc6ba855f3f58e517d3238db",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/bumpalo/3.20.4/download"],
+        strip_prefix = "bumpalo-3.20.4",
+        build_file = Label("//third_party/crates/remote:BUILD.bumpalo-3.20.4.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__byteorder-1.5.0",
+        sha256 = "1fd0f2584146f6f2ef48085050886acf353beff7305ebd1ae69500e27c67f64b",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/byteorder/1.5.0/download"],
+        strip_prefix = "byteorder-1.5.0",
+        build_file = Label("//third_party/crates/remote:BUILD.byteorder-1.5.0.bazel"),
     )
 
     maybe(
@@ -740,6 +959,26 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__camellia-0.1.0",
+        sha256 = "3264e2574e9ef2b53ce6f536dea83a69ac0bc600b762d1523ff83fe07230ce30",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/camellia/0.1.0/download"],
+        strip_prefix = "camellia-0.1.0",
+        build_file = Label("//third_party/crates/remote:BUILD.camellia-0.1.0.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__cast5-0.11.1",
+        sha256 = "26b07d673db1ccf000e90f54b819db9e75a8348d6eb056e9b8ab53231b7a9911",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/cast5/0.11.1/download"],
+        strip_prefix = "cast5-0.11.1",
+        build_file = Label("//third_party/crates/remote:BUILD.cast5-0.11.1.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__cc-1.11.3",
         sha256 = "02f0e023adb368345ce0ca6cdfc0f24a06554468d0e8503e14a0841de79bfa69",
         type = "tar.gz",
@@ -750,12 +989,42 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__cfb-mode-0.8.2",
+        sha256 = "738b8d467867f80a71351933f70461f5b56f24d5c93e0cf216e59229c968d330",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/cfb-mode/0.8.2/download"],
+        strip_prefix = "cfb-mode-0.8.2",
+        build_file = Label("//third_party/crates/remote:BUILD.cfb-mode-0.8.2.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__cfg-if-1.0.5",
         sha256 = "4e7648175b45a9a48536d676f68d918270699102aa8dab5496df06904c914600",
         type = "tar.gz",
         urls = ["https://static.crates.io/crates/cfg-if/1.0.5/download"],
         strip_prefix = "cfg-if-1.0.5",
         build_file = Label("//third_party/crates/remote:BUILD.cfg-if-1.0.5.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__chrono-0.4.45",
+        sha256 = "1aa79e62e7697b8e29b513a68abacf485adcd1fe8284a4316c5ae868e6633327",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/chrono/0.4.45/download"],
+        strip_prefix = "chrono-0.4.45",
+        build_file = Label("//third_party/crates/remote:BUILD.chrono-0.4.45.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__cipher-0.4.4",
+        sha256 = "773f3b9af64447d2ce9850330c473515014aa235e6a783b02db81ff39e4a3dad",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/cipher/0.4.4/download"],
+        strip_prefix = "cipher-0.4.4",
+        build_file = Label("//third_party/crates/remote:BUILD.cipher-0.4.4.bazel"),
     )
 
     maybe(
@@ -800,6 +1069,16 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__cmac-0.7.2",
+        sha256 = "8543454e3c3f5126effff9cd44d562af4e31fb8ce1cc0d3dcd8f084515dbc1aa",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/cmac/0.7.2/download"],
+        strip_prefix = "cmac-0.7.2",
+        build_file = Label("//third_party/crates/remote:BUILD.cmac-0.7.2.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__colorchoice-1.0.5",
         sha256 = "1d07550c9036bf2ae0c684c4297d503f838287c83c53686d05370d0e139ae570",
         type = "tar.gz",
@@ -840,12 +1119,32 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__core-foundation-sys-0.8.7",
+        sha256 = "773648b94d0e5d620f64f280777445740e61fe701025087ec8b57f45c791888b",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/core-foundation-sys/0.8.7/download"],
+        strip_prefix = "core-foundation-sys-0.8.7",
+        build_file = Label("//third_party/crates/remote:BUILD.core-foundation-sys-0.8.7.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__cpufeatures-0.2.17",
         sha256 = "59ed5838eebb26a2bb2e58f6d5b5316989ae9d08bab10e0e6d103e656d1b0280",
         type = "tar.gz",
         urls = ["https://static.crates.io/crates/cpufeatures/0.2.17/download"],
         strip_prefix = "cpufeatures-0.2.17",
         build_file = Label("//third_party/crates/remote:BUILD.cpufeatures-0.2.17.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__crc24-0.1.6",
+        sha256 = "fd121741cf3eb82c08dd3023eb55bf2665e5f60ec20f89760cf836ae4562e6a0",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/crc24/0.1.6/download"],
+        strip_prefix = "crc24-0.1.6",
+        build_file = Label("//third_party/crates/remote:BUILD.crc24-0.1.6.bazel"),
     )
 
     maybe(
@@ -860,12 +1159,52 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__crypto-bigint-0.5.5",
+        sha256 = "0dc92fb57ca44df6db8059111ab3af99a63d5d0f8375d9972e319a379c6bab76",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/crypto-bigint/0.5.5/download"],
+        strip_prefix = "crypto-bigint-0.5.5",
+        build_file = Label("//third_party/crates/remote:BUILD.crypto-bigint-0.5.5.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__crypto-common-0.1.7",
         sha256 = "78c8292055d1c1df0cce5d180393dc8cce0abec0a7102adb6c7b1eef6016d60a",
         type = "tar.gz",
         urls = ["https://static.crates.io/crates/crypto-common/0.1.7/download"],
         strip_prefix = "crypto-common-0.1.7",
         build_file = Label("//third_party/crates/remote:BUILD.crypto-common-0.1.7.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__ctr-0.9.2",
+        sha256 = "0369ee1ad671834580515889b80f2ea915f23b8be8d0daa4bbaf2ac5c7590835",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/ctr/0.9.2/download"],
+        strip_prefix = "ctr-0.9.2",
+        build_file = Label("//third_party/crates/remote:BUILD.ctr-0.9.2.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__curve25519-dalek-4.1.3",
+        sha256 = "97fb8b7c4503de7d6ae7b42ab72a5a59857b4c937ec27a3d4539dba95b5ab2be",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/curve25519-dalek/4.1.3/download"],
+        strip_prefix = "curve25519-dalek-4.1.3",
+        build_file = Label("//third_party/crates/remote:BUILD.curve25519-dalek-4.1.3.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__curve25519-dalek-derive-0.1.1",
+        sha256 = "f46882e17999c6cc590af592290432be3bce0428cb0d5f8b6715e4dc7b383eb3",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/curve25519-dalek-derive/0.1.1/download"],
+        strip_prefix = "curve25519-dalek-derive-0.1.1",
+        build_file = Label("//third_party/crates/remote:BUILD.curve25519-dalek-derive-0.1.1.bazel"),
     )
 
     maybe(
@@ -896,6 +1235,16 @@ def crate_repositories():
         urls = ["https://static.crates.io/crates/darling_macro/0.20.11/download"],
         strip_prefix = "darling_macro-0.20.11",
         build_file = Label("//third_party/crates/remote:BUILD.darling_macro-0.20.11.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__dbl-0.3.2",
+        sha256 = "bd2735a791158376708f9347fe8faba9667589d82427ef3aed6794a8981de3d9",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/dbl/0.3.2/download"],
+        strip_prefix = "dbl-0.3.2",
+        build_file = Label("//third_party/crates/remote:BUILD.dbl-0.3.2.bazel"),
     )
 
     maybe(
@@ -950,12 +1299,112 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__derive_more-1.0.0",
+        sha256 = "4a9b99b9cbbe49445b21764dc0625032a89b145a2642e67603e1c936f5458d05",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/derive_more/1.0.0/download"],
+        strip_prefix = "derive_more-1.0.0",
+        build_file = Label("//third_party/crates/remote:BUILD.derive_more-1.0.0.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__derive_more-impl-1.0.0",
+        sha256 = "cb7330aeadfbe296029522e6c40f315320aba36fc43a5b3632f3795348f3bd22",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/derive_more-impl/1.0.0/download"],
+        strip_prefix = "derive_more-impl-1.0.0",
+        build_file = Label("//third_party/crates/remote:BUILD.derive_more-impl-1.0.0.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__des-0.8.1",
+        sha256 = "ffdd80ce8ce993de27e9f063a444a4d53ce8e8db4c1f00cc03af5ad5a9867a1e",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/des/0.8.1/download"],
+        strip_prefix = "des-0.8.1",
+        build_file = Label("//third_party/crates/remote:BUILD.des-0.8.1.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__digest-0.10.7",
         sha256 = "9ed9a281f7bc9b7576e61468ba615a66a5c8cfdff42420a70aa82701a3b1e292",
         type = "tar.gz",
         urls = ["https://static.crates.io/crates/digest/0.10.7/download"],
         strip_prefix = "digest-0.10.7",
         build_file = Label("//third_party/crates/remote:BUILD.digest-0.10.7.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__dsa-0.6.3",
+        sha256 = "48bc224a9084ad760195584ce5abb3c2c34a225fa312a128ad245a6b412b7689",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/dsa/0.6.3/download"],
+        strip_prefix = "dsa-0.6.3",
+        build_file = Label("//third_party/crates/remote:BUILD.dsa-0.6.3.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__eax-0.5.0",
+        sha256 = "9954fabd903b82b9d7a68f65f97dc96dd9ad368e40ccc907a7c19d53e6bfac28",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/eax/0.5.0/download"],
+        strip_prefix = "eax-0.5.0",
+        build_file = Label("//third_party/crates/remote:BUILD.eax-0.5.0.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__ecdsa-0.16.9",
+        sha256 = "ee27f32b5c5292967d2d4a9d7f1e0b0aed2c15daded5a60300e4abb9d8020bca",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/ecdsa/0.16.9/download"],
+        strip_prefix = "ecdsa-0.16.9",
+        build_file = Label("//third_party/crates/remote:BUILD.ecdsa-0.16.9.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__ed25519-2.2.3",
+        sha256 = "115531babc129696a58c64a4fef0a8bf9e9698629fb97e9e40767d235cfbcd53",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/ed25519/2.2.3/download"],
+        strip_prefix = "ed25519-2.2.3",
+        build_file = Label("//third_party/crates/remote:BUILD.ed25519-2.2.3.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__ed25519-dalek-2.2.0",
+        sha256 = "70e796c081cee67dc755e1a36a0a172b897fab85fc3f6bc48307991f64e4eca9",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/ed25519-dalek/2.2.0/download"],
+        strip_prefix = "ed25519-dalek-2.2.0",
+        build_file = Label("//third_party/crates/remote:BUILD.ed25519-dalek-2.2.0.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__elliptic-curve-0.13.8",
+        sha256 = "b5e6043086bf7973472e0c7dff2142ea0b680d30e18d9cc40f267efbf222bd47",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/elliptic-curve/0.13.8/download"],
+        strip_prefix = "elliptic-curve-0.13.8",
+        build_file = Label("//third_party/crates/remote:BUILD.elliptic-curve-0.13.8.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__equivalent-1.0.3",
+        sha256 = "00d174d5400e5e8fd687ad1049e2f578285fa914201b1af7e8b112a4546bd826",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/equivalent/1.0.3/download"],
+        strip_prefix = "equivalent-1.0.3",
+        build_file = Label("//third_party/crates/remote:BUILD.equivalent-1.0.3.bazel"),
     )
 
     maybe(
@@ -976,6 +1425,26 @@ def crate_repositories():
         urls = ["https://static.crates.io/crates/fastrand/2.5.0/download"],
         strip_prefix = "fastrand-2.5.0",
         build_file = Label("//third_party/crates/remote:BUILD.fastrand-2.5.0.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__ff-0.13.1",
+        sha256 = "c0b50bfb653653f9ca9095b427bed08ab8d75a137839d9ad64eb11810d5b6393",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/ff/0.13.1/download"],
+        strip_prefix = "ff-0.13.1",
+        build_file = Label("//third_party/crates/remote:BUILD.ff-0.13.1.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__fiat-crypto-0.2.9",
+        sha256 = "28dea519a9695b9977216879a3ebfddf92f1c08c05d984f8996aecd6ecdc811d",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/fiat-crypto/0.2.9/download"],
+        strip_prefix = "fiat-crypto-0.2.9",
+        build_file = Label("//third_party/crates/remote:BUILD.fiat-crypto-0.2.9.bazel"),
     )
 
     maybe(
@@ -1030,12 +1499,52 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__futures-core-0.3.34",
+        sha256 = "92d699e522242e69e3003b94ecc1f960f3a5e015aa7c5d7486e65ad01dd94f5e",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/futures-core/0.3.34/download"],
+        strip_prefix = "futures-core-0.3.34",
+        build_file = Label("//third_party/crates/remote:BUILD.futures-core-0.3.34.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__futures-task-0.3.34",
+        sha256 = "cd417de3d1d015fc3bfd2b1ea46dfc7bab72ef86f1cc7cc9c78e728b34a6d1fd",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/futures-task/0.3.34/download"],
+        strip_prefix = "futures-task-0.3.34",
+        build_file = Label("//third_party/crates/remote:BUILD.futures-task-0.3.34.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__futures-util-0.3.34",
+        sha256 = "0d50a92467f8ba5dd6e3ee5d4bd04d73ab2e4e1c44474a0674821dfce14b79bc",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/futures-util/0.3.34/download"],
+        strip_prefix = "futures-util-0.3.34",
+        build_file = Label("//third_party/crates/remote:BUILD.futures-util-0.3.34.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__generic-array-0.14.7",
         sha256 = "85649ca51fd72272d7821adaf274ad91c288277713d9c18820d8499a7ff69e9a",
         type = "tar.gz",
         urls = ["https://static.crates.io/crates/generic-array/0.14.7/download"],
         strip_prefix = "generic-array-0.14.7",
         build_file = Label("//third_party/crates/remote:BUILD.generic-array-0.14.7.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__getrandom-0.2.17",
+        sha256 = "ff2abc00be7fca6ebc474524697ae276ad847ad0a6b3faa4bcb027e9a4614ad0",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/getrandom/0.2.17/download"],
+        strip_prefix = "getrandom-0.2.17",
+        build_file = Label("//third_party/crates/remote:BUILD.getrandom-0.2.17.bazel"),
     )
 
     maybe(
@@ -1060,6 +1569,36 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__ghash-0.5.1",
+        sha256 = "f0d8a4362ccb29cb0b265253fb0a2728f592895ee6854fd9bc13f2ffda266ff1",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/ghash/0.5.1/download"],
+        strip_prefix = "ghash-0.5.1",
+        build_file = Label("//third_party/crates/remote:BUILD.ghash-0.5.1.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__group-0.13.0",
+        sha256 = "f0f9ef7462f7c099f518d754361858f86d8a07af53ba9af0fe635bbccb151a63",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/group/0.13.0/download"],
+        strip_prefix = "group-0.13.0",
+        build_file = Label("//third_party/crates/remote:BUILD.group-0.13.0.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__hashbrown-0.16.1",
+        sha256 = "841d1cc9bed7f9236f321df977030373f4a4163ae1a7dbfe1a51a2c1a51d9100",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/hashbrown/0.16.1/download"],
+        strip_prefix = "hashbrown-0.16.1",
+        build_file = Label("//third_party/crates/remote:BUILD.hashbrown-0.16.1.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__heck-0.5.0",
         sha256 = "2304e00983f87ffb38b55b444b5e3b60a884b5d30c0fca7d82fe33449bbe55ea",
         type = "tar.gz",
@@ -1080,6 +1619,56 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__hkdf-0.12.4",
+        sha256 = "7b5f8eb2ad728638ea2c7d47a21db23b7b58a72ed6a38256b8a1849f15fbbdf7",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/hkdf/0.12.4/download"],
+        strip_prefix = "hkdf-0.12.4",
+        build_file = Label("//third_party/crates/remote:BUILD.hkdf-0.12.4.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__hmac-0.12.1",
+        sha256 = "6c49c37c09c17a53d937dfbb742eb3a961d65a994e6bcdcf37e7399d0cc8ab5e",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/hmac/0.12.1/download"],
+        strip_prefix = "hmac-0.12.1",
+        build_file = Label("//third_party/crates/remote:BUILD.hmac-0.12.1.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__iana-time-zone-0.1.65",
+        sha256 = "e31bc9ad994ba00e440a8aa5c9ef0ec67d5cb5e5cb0cc7f8b744a35b389cc470",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/iana-time-zone/0.1.65/download"],
+        strip_prefix = "iana-time-zone-0.1.65",
+        build_file = Label("//third_party/crates/remote:BUILD.iana-time-zone-0.1.65.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__iana-time-zone-haiku-0.1.2",
+        sha256 = "f31827a206f56af32e590ba56d5d2d085f558508192593743f16b2306495269f",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/iana-time-zone-haiku/0.1.2/download"],
+        strip_prefix = "iana-time-zone-haiku-0.1.2",
+        build_file = Label("//third_party/crates/remote:BUILD.iana-time-zone-haiku-0.1.2.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__idea-0.5.1",
+        sha256 = "075557004419d7f2031b8bb7f44bb43e55a83ca7b63076a8fb8fe75753836477",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/idea/0.5.1/download"],
+        strip_prefix = "idea-0.5.1",
+        build_file = Label("//third_party/crates/remote:BUILD.idea-0.5.1.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__ident_case-1.0.1",
         sha256 = "b9e0384b61958566e926dc50660321d12159025e767c18e043daf26b70104c39",
         type = "tar.gz",
@@ -1090,12 +1679,42 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__indexmap-2.13.1",
+        sha256 = "45a8a2b9cb3e0b0c1803dbb0758ffac5de2f425b23c28f518faabd9d805342ff",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/indexmap/2.13.1/download"],
+        strip_prefix = "indexmap-2.13.1",
+        build_file = Label("//third_party/crates/remote:BUILD.indexmap-2.13.1.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__inout-0.1.4",
+        sha256 = "879f10e63c20629ecabbb64a8010319738c66a5cd0c29b02d63d272b03751d01",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/inout/0.1.4/download"],
+        strip_prefix = "inout-0.1.4",
+        build_file = Label("//third_party/crates/remote:BUILD.inout-0.1.4.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__is_terminal_polyfill-1.70.2",
         sha256 = "a6cb138bb79a146c1bd460005623e142ef0181e3d0219cb493e02f7d08a35695",
         type = "tar.gz",
         urls = ["https://static.crates.io/crates/is_terminal_polyfill/1.70.2/download"],
         strip_prefix = "is_terminal_polyfill-1.70.2",
         build_file = Label("//third_party/crates/remote:BUILD.is_terminal_polyfill-1.70.2.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__iter-read-1.1.0",
+        sha256 = "071ed4cc1afd86650602c7b11aa2e1ce30762a1c27193201cb5cee9c6ebb1294",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/iter-read/1.1.0/download"],
+        strip_prefix = "iter-read-1.1.0",
+        build_file = Label("//third_party/crates/remote:BUILD.iter-read-1.1.0.bazel"),
     )
 
     maybe(
@@ -1120,6 +1739,36 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__js-sys-0.3.107",
+        sha256 = "8dc09d2154098bbf4ef54eab6b117a3c24cbbffe94046b16ee6d6d4510584d3a",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/js-sys/0.3.107/download"],
+        strip_prefix = "js-sys-0.3.107",
+        build_file = Label("//third_party/crates/remote:BUILD.js-sys-0.3.107.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__k256-0.13.4",
+        sha256 = "f6e3919bbaa2945715f0bb6d3934a173d1e9a59ac23767fbaaef277265a7411b",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/k256/0.13.4/download"],
+        strip_prefix = "k256-0.13.4",
+        build_file = Label("//third_party/crates/remote:BUILD.k256-0.13.4.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__keccak-0.1.6",
+        sha256 = "cb26cec98cce3a3d96cbb7bced3c4b16e3d13f27ec56dbd62cbc8f39cfb9d653",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/keccak/0.1.6/download"],
+        strip_prefix = "keccak-0.1.6",
+        build_file = Label("//third_party/crates/remote:BUILD.keccak-0.1.6.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__konst-0.2.20",
         sha256 = "128133ed7824fcd73d6e7b17957c5eb7bacb885649bd8c69708b2331a10bcefb",
         type = "tar.gz",
@@ -1140,12 +1789,32 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__lazy_static-1.5.1",
+        sha256 = "20870f649af7073d53e38067b2a84312175d56ea15217e1b15bc83506ec50afb",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/lazy_static/1.5.1/download"],
+        strip_prefix = "lazy_static-1.5.1",
+        build_file = Label("//third_party/crates/remote:BUILD.lazy_static-1.5.1.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__libc-0.2.191",
         sha256 = "65cd87c9a6d60536580b316ad985726104730a5151c99845f2490428ef91240a",
         type = "tar.gz",
         urls = ["https://static.crates.io/crates/libc/0.2.191/download"],
         strip_prefix = "libc-0.2.191",
         build_file = Label("//third_party/crates/remote:BUILD.libc-0.2.191.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__libm-0.2.16",
+        sha256 = "b6d2cec3eae94f9f509c767b45932f1ada8350c4bdb85af2fcab4a3c14807981",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/libm/0.2.16/download"],
+        strip_prefix = "libm-0.2.16",
+        build_file = Label("//third_party/crates/remote:BUILD.libm-0.2.16.bazel"),
     )
 
     maybe(
@@ -1160,12 +1829,32 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__log-0.4.35",
+        sha256 = "5d15f86d12da44cd8d4ec3c73984537eb7f4cadcb9776a575a0a8a05ca11005c",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/log/0.4.35/download"],
+        strip_prefix = "log-0.4.35",
+        build_file = Label("//third_party/crates/remote:BUILD.log-0.4.35.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__lzma-sys-0.1.20",
         sha256 = "5fda04ab3764e6cde78b9974eec4f779acaba7c4e84b36eca3cf77c581b85d27",
         type = "tar.gz",
         urls = ["https://static.crates.io/crates/lzma-sys/0.1.20/download"],
         strip_prefix = "lzma-sys-0.1.20",
         build_file = Label("//third_party/crates/remote:BUILD.lzma-sys-0.1.20.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__md-5-0.10.6",
+        sha256 = "d89e7ee0cfbedfc4da3340218492196241d89eefb6dab27de5df917a6d2e78cf",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/md-5/0.10.6/download"],
+        strip_prefix = "md-5-0.10.6",
+        build_file = Label("//third_party/crates/remote:BUILD.md-5-0.10.6.bazel"),
     )
 
     maybe(
@@ -1180,12 +1869,102 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__minimal-lexical-0.2.1",
+        sha256 = "68354c5c6bd36d73ff3feceb05efa59b6acb7626617f4962be322a825e61f79a",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/minimal-lexical/0.2.1/download"],
+        strip_prefix = "minimal-lexical-0.2.1",
+        build_file = Label("//third_party/crates/remote:BUILD.minimal-lexical-0.2.1.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__miniz_oxide-0.9.1",
         sha256 = "b63fbc4a50860e98e7b2aa7804ded1db5cbc3aff9193adaff57a6931bf7c4b4c",
         type = "tar.gz",
         urls = ["https://static.crates.io/crates/miniz_oxide/0.9.1/download"],
         strip_prefix = "miniz_oxide-0.9.1",
         build_file = Label("//third_party/crates/remote:BUILD.miniz_oxide-0.9.1.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__nom-7.1.3",
+        sha256 = "d273983c5a657a70a3e8f2a01329822f3b8c8172b73826411a55751e404a0a4a",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/nom/7.1.3/download"],
+        strip_prefix = "nom-7.1.3",
+        build_file = Label("//third_party/crates/remote:BUILD.nom-7.1.3.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__num-bigint-dig-0.8.6",
+        sha256 = "e661dda6640fad38e827a6d4a310ff4763082116fe217f279885c97f511bb0b7",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/num-bigint-dig/0.8.6/download"],
+        strip_prefix = "num-bigint-dig-0.8.6",
+        build_file = Label("//third_party/crates/remote:BUILD.num-bigint-dig-0.8.6.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__num-integer-0.1.47",
+        sha256 = "7ce2d95d4b3734dc35aa2f45e1aa22cd416814592a4f9d9205e11affd5b8e10b",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/num-integer/0.1.47/download"],
+        strip_prefix = "num-integer-0.1.47",
+        build_file = Label("//third_party/crates/remote:BUILD.num-integer-0.1.47.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__num-iter-0.1.46",
+        sha256 = "c92800bd69a1eac91786bcfe9da64a897eb72911b8dc3095decbd07429e8048b",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/num-iter/0.1.46/download"],
+        strip_prefix = "num-iter-0.1.46",
+        build_file = Label("//third_party/crates/remote:BUILD.num-iter-0.1.46.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__num-traits-0.2.19",
+        sha256 = "071dfc062690e90b734c0b2273ce72ad0ffa95f0c74596bc250dcfd960262841",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/num-traits/0.2.19/download"],
+        strip_prefix = "num-traits-0.2.19",
+        build_file = Label("//third_party/crates/remote:BUILD.num-traits-0.2.19.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__num_enum-0.7.6",
+        sha256 = "5d0bca838442ec211fa11de3a8b0e0e8f3a4522575b5c4c06ed722e005036f26",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/num_enum/0.7.6/download"],
+        strip_prefix = "num_enum-0.7.6",
+        build_file = Label("//third_party/crates/remote:BUILD.num_enum-0.7.6.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__num_enum_derive-0.7.6",
+        sha256 = "680998035259dcfcafe653688bf2aa6d3e2dc05e98be6ab46afb089dc84f1df8",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/num_enum_derive/0.7.6/download"],
+        strip_prefix = "num_enum_derive-0.7.6",
+        build_file = Label("//third_party/crates/remote:BUILD.num_enum_derive-0.7.6.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__ocb3-0.1.0",
+        sha256 = "c196e0276c471c843dd5777e7543a36a298a4be942a2a688d8111cd43390dedb",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/ocb3/0.1.0/download"],
+        strip_prefix = "ocb3-0.1.0",
+        build_file = Label("//third_party/crates/remote:BUILD.ocb3-0.1.0.bazel"),
     )
 
     maybe(
@@ -1220,6 +1999,56 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__opaque-debug-0.3.1",
+        sha256 = "c08d65885ee38876c4f86fa503fb49d7b507c2b62552df7c70b2fce627e06381",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/opaque-debug/0.3.1/download"],
+        strip_prefix = "opaque-debug-0.3.1",
+        build_file = Label("//third_party/crates/remote:BUILD.opaque-debug-0.3.1.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__p256-0.13.2",
+        sha256 = "c9863ad85fa8f4460f9c48cb909d38a0d689dba1f6f6988a5e3e0d31071bcd4b",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/p256/0.13.2/download"],
+        strip_prefix = "p256-0.13.2",
+        build_file = Label("//third_party/crates/remote:BUILD.p256-0.13.2.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__p384-0.13.1",
+        sha256 = "fe42f1670a52a47d448f14b6a5c61dd78fce51856e68edaa38f7ae3a46b8d6b6",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/p384/0.13.1/download"],
+        strip_prefix = "p384-0.13.1",
+        build_file = Label("//third_party/crates/remote:BUILD.p384-0.13.1.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__p521-0.13.3",
+        sha256 = "0fc9e2161f1f215afdfce23677034ae137bbd45016a880c2eb3ba8eb95f085b2",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/p521/0.13.3/download"],
+        strip_prefix = "p521-0.13.3",
+        build_file = Label("//third_party/crates/remote:BUILD.p521-0.13.3.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__password-hash-0.5.0",
+        sha256 = "346f04948ba92c43e8469c1ee6736c7563d71012b17d40745260fe106aac2166",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/password-hash/0.5.0/download"],
+        strip_prefix = "password-hash-0.5.0",
+        build_file = Label("//third_party/crates/remote:BUILD.password-hash-0.5.0.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__pem-rfc7468-0.7.0",
         sha256 = "88b39c9bfcfc231068454382784bb460aae594343fb030d46e9f50a645418412",
         type = "tar.gz",
@@ -1230,12 +2059,92 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__pgp-0.15.0",
+        sha256 = "30249ac8a98b356b473b04bc5358c75a260aa96a295d0743ce752fe7b173f235",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/pgp/0.15.0/download"],
+        strip_prefix = "pgp-0.15.0",
+        build_file = Label("//third_party/crates/remote:BUILD.pgp-0.15.0.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__pin-project-lite-0.2.18",
+        sha256 = "c938015719552d665fd0553b90d96cd7ff58e83e4c061ca99e6bb78865a72752",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/pin-project-lite/0.2.18/download"],
+        strip_prefix = "pin-project-lite-0.2.18",
+        build_file = Label("//third_party/crates/remote:BUILD.pin-project-lite-0.2.18.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__pkcs1-0.7.5",
+        sha256 = "c8ffb9f10fa047879315e6625af03c164b16962a5368d724ed16323b68ace47f",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/pkcs1/0.7.5/download"],
+        strip_prefix = "pkcs1-0.7.5",
+        build_file = Label("//third_party/crates/remote:BUILD.pkcs1-0.7.5.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__pkcs8-0.10.2",
+        sha256 = "f950b2377845cebe5cf8b5165cb3cc1a5e0fa5cfa3e1f7f55707d8fd82e0a7b7",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/pkcs8/0.10.2/download"],
+        strip_prefix = "pkcs8-0.10.2",
+        build_file = Label("//third_party/crates/remote:BUILD.pkcs8-0.10.2.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__pkg-config-0.3.34",
         sha256 = "f6b464fbc74e149a392436b17d523f769e057cb6877f6a5c4618bc6f11800548",
         type = "tar.gz",
         urls = ["https://static.crates.io/crates/pkg-config/0.3.34/download"],
         strip_prefix = "pkg-config-0.3.34",
         build_file = Label("//third_party/crates/remote:BUILD.pkg-config-0.3.34.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__polyval-0.6.2",
+        sha256 = "9d1fe60d06143b2430aa532c94cfe9e29783047f06c0d7fd359a9a51b729fa25",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/polyval/0.6.2/download"],
+        strip_prefix = "polyval-0.6.2",
+        build_file = Label("//third_party/crates/remote:BUILD.polyval-0.6.2.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__ppv-lite86-0.2.21",
+        sha256 = "85eae3c4ed2f50dcfe72643da4befc30deadb458a9b590d720cde2f2b1e97da9",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/ppv-lite86/0.2.21/download"],
+        strip_prefix = "ppv-lite86-0.2.21",
+        build_file = Label("//third_party/crates/remote:BUILD.ppv-lite86-0.2.21.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__primeorder-0.13.6",
+        sha256 = "353e1ca18966c16d9deb1c69278edbc5f194139612772bd9537af60ac231e1e6",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/primeorder/0.13.6/download"],
+        strip_prefix = "primeorder-0.13.6",
+        build_file = Label("//third_party/crates/remote:BUILD.primeorder-0.13.6.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__proc-macro-crate-3.5.0",
+        sha256 = "e67ba7e9b2b56446f1d419b1d807906278ffa1a658a8a5d8a39dcb1f5a78614f",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/proc-macro-crate/3.5.0/download"],
+        strip_prefix = "proc-macro-crate-3.5.0",
+        build_file = Label("//third_party/crates/remote:BUILD.proc-macro-crate-3.5.0.bazel"),
     )
 
     maybe(
@@ -1270,6 +2179,36 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__rand-0.8.8",
+        sha256 = "e058c7de0b26af77780c769414d6257830bb240f3c38477dbc2c16e5f54d6d4c",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/rand/0.8.8/download"],
+        strip_prefix = "rand-0.8.8",
+        build_file = Label("//third_party/crates/remote:BUILD.rand-0.8.8.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__rand_chacha-0.3.1",
+        sha256 = "e6c10a63a0fa32252be49d21e7709d4d4baf8d231c2dbce1eaa8141b9b127d88",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/rand_chacha/0.3.1/download"],
+        strip_prefix = "rand_chacha-0.3.1",
+        build_file = Label("//third_party/crates/remote:BUILD.rand_chacha-0.3.1.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__rand_core-0.6.4",
+        sha256 = "ec0be4795e2f6a28069bec0b5ff3e2ac9bafc99e6a9a7dc3547996c5c816922c",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/rand_core/0.6.4/download"],
+        strip_prefix = "rand_core-0.6.4",
+        build_file = Label("//third_party/crates/remote:BUILD.rand_core-0.6.4.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__regex-1.13.2",
         sha256 = "9807af0e638c12e753aa1b4e601791bf2a8f71274023c8bbeec12fc149950857",
         type = "tar.gz",
@@ -1300,12 +2239,82 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__rfc6979-0.4.0",
+        sha256 = "f8dd2a808d456c4a54e300a23e9f5a67e122c3024119acbfd73e3bf664491cb2",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/rfc6979/0.4.0/download"],
+        strip_prefix = "rfc6979-0.4.0",
+        build_file = Label("//third_party/crates/remote:BUILD.rfc6979-0.4.0.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__ripemd-0.1.3",
+        sha256 = "bd124222d17ad93a644ed9d011a40f4fb64aa54275c08cc216524a9ea82fb09f",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/ripemd/0.1.3/download"],
+        strip_prefix = "ripemd-0.1.3",
+        build_file = Label("//third_party/crates/remote:BUILD.ripemd-0.1.3.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__rsa-0.9.10",
+        sha256 = "b8573f03f5883dcaebdfcf4725caa1ecb9c15b2ef50c43a07b816e06799bb12d",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/rsa/0.9.10/download"],
+        strip_prefix = "rsa-0.9.10",
+        build_file = Label("//third_party/crates/remote:BUILD.rsa-0.9.10.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__rustc_version-0.4.1",
+        sha256 = "cfcb3a22ef46e85b45de6ee7e79d063319ebb6594faafcf1c225ea92ab6e9b92",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/rustc_version/0.4.1/download"],
+        strip_prefix = "rustc_version-0.4.1",
+        build_file = Label("//third_party/crates/remote:BUILD.rustc_version-0.4.1.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__rustix-1.1.6",
         sha256 = "e5e76742e5294153d4dde1207dbec5bdd81eef6fabdc0d2118babadabfd858aa",
         type = "tar.gz",
         urls = ["https://static.crates.io/crates/rustix/1.1.6/download"],
         strip_prefix = "rustix-1.1.6",
         build_file = Label("//third_party/crates/remote:BUILD.rustix-1.1.6.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__rustversion-1.0.23",
+        sha256 = "cf54715a573b99ac80df0bc206da022bcd442c974952c7b9720069370852e21f",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/rustversion/1.0.23/download"],
+        strip_prefix = "rustversion-1.0.23",
+        build_file = Label("//third_party/crates/remote:BUILD.rustversion-1.0.23.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__sec1-0.7.3",
+        sha256 = "d3e97a565f76233a6003f9f5c54be1d9c5bdfa3eccfb189469f11ec4901c47dc",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/sec1/0.7.3/download"],
+        strip_prefix = "sec1-0.7.3",
+        build_file = Label("//third_party/crates/remote:BUILD.sec1-0.7.3.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__semver-1.0.28",
+        sha256 = "8a7852d02fc848982e0c167ef163aaff9cd91dc640ba85e263cb1ce46fae51cd",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/semver/1.0.28/download"],
+        strip_prefix = "semver-1.0.28",
+        build_file = Label("//third_party/crates/remote:BUILD.semver-1.0.28.bazel"),
     )
 
     maybe(
@@ -1350,12 +2359,42 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__sha1-0.10.7",
+        sha256 = "a978451301f4db1d02937a4ab3ccce137717b81826e79b7d49ffe3244a13c3b8",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/sha1/0.10.7/download"],
+        strip_prefix = "sha1-0.10.7",
+        build_file = Label("//third_party/crates/remote:BUILD.sha1-0.10.7.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__sha1-checked-0.10.0",
+        sha256 = "89f599ac0c323ebb1c6082821a54962b839832b03984598375bff3975b804423",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/sha1-checked/0.10.0/download"],
+        strip_prefix = "sha1-checked-0.10.0",
+        build_file = Label("//third_party/crates/remote:BUILD.sha1-checked-0.10.0.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__sha2-0.10.9",
         sha256 = "a7507d819769d01a365ab707794a4084392c824f54a7a6a7862f8c3d0892b283",
         type = "tar.gz",
         urls = ["https://static.crates.io/crates/sha2/0.10.9/download"],
         strip_prefix = "sha2-0.10.9",
         build_file = Label("//third_party/crates/remote:BUILD.sha2-0.10.9.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__sha3-0.10.9",
+        sha256 = "77fd7028345d415a4034cf8777cd4f8ab1851274233b45f84e3d955502d93874",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/sha3/0.10.9/download"],
+        strip_prefix = "sha3-0.10.9",
+        build_file = Label("//third_party/crates/remote:BUILD.sha3-0.10.9.bazel"),
     )
 
     maybe(
@@ -1370,12 +2409,52 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__signature-2.2.0",
+        sha256 = "77549399552de45a898a580c1b41d445bf730df867cc44e6c0233bbc4b8329de",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/signature/2.2.0/download"],
+        strip_prefix = "signature-2.2.0",
+        build_file = Label("//third_party/crates/remote:BUILD.signature-2.2.0.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__simd-adler32-0.3.10",
         sha256 = "3a219298ac11a56ea9a6d2120044824d6f01aeb034955e7af7bc16858527deea",
         type = "tar.gz",
         urls = ["https://static.crates.io/crates/simd-adler32/0.3.10/download"],
         strip_prefix = "simd-adler32-0.3.10",
         build_file = Label("//third_party/crates/remote:BUILD.simd-adler32-0.3.10.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__slab-0.4.12",
+        sha256 = "0c790de23124f9ab44544d7ac05d60440adc586479ce501c1d6d7da3cd8c9cf5",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/slab/0.4.12/download"],
+        strip_prefix = "slab-0.4.12",
+        build_file = Label("//third_party/crates/remote:BUILD.slab-0.4.12.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__smallvec-1.16.6",
+        sha256 = "3244542535d5de959d90ec55d1b5ff0fd2bb7b1310223907d5f11932847f7b59",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/smallvec/1.16.6/download"],
+        strip_prefix = "smallvec-1.16.6",
+        build_file = Label("//third_party/crates/remote:BUILD.smallvec-1.16.6.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__spin-0.9.9",
+        sha256 = "3763264f6b73151db08c50ff20d7d8a0b8796e021cdea7ceedad07b80155fa0e",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/spin/0.9.9/download"],
+        strip_prefix = "spin-0.9.9",
+        build_file = Label("//third_party/crates/remote:BUILD.spin-0.9.9.bazel"),
     )
 
     maybe(
@@ -1416,6 +2495,16 @@ def crate_repositories():
         urls = ["https://static.crates.io/crates/strum_macros/0.27.2/download"],
         strip_prefix = "strum_macros-0.27.2",
         build_file = Label("//third_party/crates/remote:BUILD.strum_macros-0.27.2.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__subtle-2.6.1",
+        sha256 = "13c2bddecc57b384dee18652358fb23172facb8a2c51ccc10d74c157bdea3292",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/subtle/2.6.1/download"],
+        strip_prefix = "subtle-2.6.1",
+        build_file = Label("//third_party/crates/remote:BUILD.subtle-2.6.1.bazel"),
     )
 
     maybe(
@@ -1500,6 +2589,46 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__toml_datetime-1.0.1-spec-1.1.0",
+        sha256 = "9b320e741db58cac564e26c607d3cc1fdc4a88fd36c879568c07856ed83ff3e9",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/toml_datetime/1.0.1+spec-1.1.0/download"],
+        strip_prefix = "toml_datetime-1.0.1+spec-1.1.0",
+        build_file = Label("//third_party/crates/remote:BUILD.toml_datetime-1.0.1+spec-1.1.0.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__toml_edit-0.25.5-spec-1.1.0",
+        sha256 = "8ca1a40644a28bce036923f6a431df0b34236949d111cc07cb6dca830c9ef2e1",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/toml_edit/0.25.5+spec-1.1.0/download"],
+        strip_prefix = "toml_edit-0.25.5+spec-1.1.0",
+        build_file = Label("//third_party/crates/remote:BUILD.toml_edit-0.25.5+spec-1.1.0.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__toml_parser-1.0.10-spec-1.1.0",
+        sha256 = "7df25b4befd31c4816df190124375d5a20c6b6921e2cad937316de3fccd63420",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/toml_parser/1.0.10+spec-1.1.0/download"],
+        strip_prefix = "toml_parser-1.0.10+spec-1.1.0",
+        build_file = Label("//third_party/crates/remote:BUILD.toml_parser-1.0.10+spec-1.1.0.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__twofish-0.7.1",
+        sha256 = "a78e83a30223c757c3947cd144a31014ff04298d8719ae10d03c31c0448c8013",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/twofish/0.7.1/download"],
+        strip_prefix = "twofish-0.7.1",
+        build_file = Label("//third_party/crates/remote:BUILD.twofish-0.7.1.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__typenum-1.20.1",
         sha256 = "b6f5e870be6c3b371b77fe0ee0bafb859fa4964b4404c27de1d380043c4dda20",
         type = "tar.gz",
@@ -1530,6 +2659,16 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__universal-hash-0.5.1",
+        sha256 = "fc1de2c688dc15305988b563c3854064043356019f97a4b46276fe734c4f07ea",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/universal-hash/0.5.1/download"],
+        strip_prefix = "universal-hash-0.5.1",
+        build_file = Label("//third_party/crates/remote:BUILD.universal-hash-0.5.1.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__utf8parse-0.2.2",
         sha256 = "06abde3611657adf66d383f00b093d7faecc7fa57071cce2578660c9f1010821",
         type = "tar.gz",
@@ -1550,12 +2689,92 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__wasi-0.11.1-wasi-snapshot-preview1",
+        sha256 = "ccf3ec651a847eb01de73ccad15eb7d99f80485de043efb2f370cd654f4ea44b",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/wasi/0.11.1+wasi-snapshot-preview1/download"],
+        strip_prefix = "wasi-0.11.1+wasi-snapshot-preview1",
+        build_file = Label("//third_party/crates/remote:BUILD.wasi-0.11.1+wasi-snapshot-preview1.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__wasip2-1.0.1-wasi-0.2.4",
         sha256 = "0562428422c63773dad2c345a1882263bbf4d65cf3f42e90921f787ef5ad58e7",
         type = "tar.gz",
         urls = ["https://static.crates.io/crates/wasip2/1.0.1+wasi-0.2.4/download"],
         strip_prefix = "wasip2-1.0.1+wasi-0.2.4",
         build_file = Label("//third_party/crates/remote:BUILD.wasip2-1.0.1+wasi-0.2.4.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__wasm-bindgen-0.2.130",
+        sha256 = "a0181c14ddd6c7b8b0b0132a5f1ea2f32be0d893cd3ea97b6e3b28886b8a3d1c",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/wasm-bindgen/0.2.130/download"],
+        strip_prefix = "wasm-bindgen-0.2.130",
+        build_file = Label("//third_party/crates/remote:BUILD.wasm-bindgen-0.2.130.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__wasm-bindgen-macro-0.2.130",
+        sha256 = "6e931a02a39abdbf66966fc35902b5ed58344750a70885bed4ebb3d8eaf28ed9",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/wasm-bindgen-macro/0.2.130/download"],
+        strip_prefix = "wasm-bindgen-macro-0.2.130",
+        build_file = Label("//third_party/crates/remote:BUILD.wasm-bindgen-macro-0.2.130.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__wasm-bindgen-macro-support-0.2.130",
+        sha256 = "2ca4b54280e455bd831e33a6b8e734baf432fe63fbc35c42ac14ce67a043a53a",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/wasm-bindgen-macro-support/0.2.130/download"],
+        strip_prefix = "wasm-bindgen-macro-support-0.2.130",
+        build_file = Label("//third_party/crates/remote:BUILD.wasm-bindgen-macro-support-0.2.130.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__wasm-bindgen-shared-0.2.130",
+        sha256 = "3b1f9c3798725016c6ee5f2f57869ec0831e8bbc0ab0310a86e787e97f41389e",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/wasm-bindgen-shared/0.2.130/download"],
+        strip_prefix = "wasm-bindgen-shared-0.2.130",
+        build_file = Label("//third_party/crates/remote:BUILD.wasm-bindgen-shared-0.2.130.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__windows-core-0.62.2",
+        sha256 = "b8e83a14d34d0623b51dce9581199302a221863196a1dde71a7663a4c2be9deb",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/windows-core/0.62.2/download"],
+        strip_prefix = "windows-core-0.62.2",
+        build_file = Label("//third_party/crates/remote:BUILD.windows-core-0.62.2.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__windows-implement-0.60.2",
+        sha256 = "053e2e040ab57b9dc951b72c264860db7eb3b0200ba345b4e4c3b14f67855ddf",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/windows-implement/0.60.2/download"],
+        strip_prefix = "windows-implement-0.60.2",
+        build_file = Label("//third_party/crates/remote:BUILD.windows-implement-0.60.2.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__windows-interface-0.59.3",
+        sha256 = "3f316c4a2570ba26bbec722032c4099d8c8bc095efccdc15688708623367e358",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/windows-interface/0.59.3/download"],
+        strip_prefix = "windows-interface-0.59.3",
+        build_file = Label("//third_party/crates/remote:BUILD.windows-interface-0.59.3.bazel"),
     )
 
     maybe(
@@ -1570,6 +2789,26 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__windows-result-0.4.1",
+        sha256 = "7781fa89eaf60850ac3d2da7af8e5242a5ea78d1a11c49bf2910bb5a73853eb5",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/windows-result/0.4.1/download"],
+        strip_prefix = "windows-result-0.4.1",
+        build_file = Label("//third_party/crates/remote:BUILD.windows-result-0.4.1.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__windows-strings-0.5.1",
+        sha256 = "7837d08f69c77cf6b07689544538e017c1bfcf57e34b4c0ff58e6c2cd3b37091",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/windows-strings/0.5.1/download"],
+        strip_prefix = "windows-strings-0.5.1",
+        build_file = Label("//third_party/crates/remote:BUILD.windows-strings-0.5.1.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__windows-sys-0.61.2",
         sha256 = "ae137229bcbd6cdf0f7b80a31df61766145077ddf49416a728b02cb3921ff3fc",
         type = "tar.gz",
@@ -1580,12 +2819,32 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__winnow-1.0.5",
+        sha256 = "8c3b93199df0ab874cdf0c6a94f0a0dc3423fe41f1cafb62b8bd7b1deb277aef",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/winnow/1.0.5/download"],
+        strip_prefix = "winnow-1.0.5",
+        build_file = Label("//third_party/crates/remote:BUILD.winnow-1.0.5.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__wit-bindgen-0.46.0",
         sha256 = "f17a85883d4e6d00e8a97c586de764dabcc06133f7f1d55dce5cdc070ad7fe59",
         type = "tar.gz",
         urls = ["https://static.crates.io/crates/wit-bindgen/0.46.0/download"],
         strip_prefix = "wit-bindgen-0.46.0",
         build_file = Label("//third_party/crates/remote:BUILD.wit-bindgen-0.46.0.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__x25519-dalek-2.0.1",
+        sha256 = "c7e468321c81fb07fa7f4c636c3972b9100f0346e5b6a9f2bd0603a52f7ed277",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/x25519-dalek/2.0.1/download"],
+        strip_prefix = "x25519-dalek-2.0.1",
+        build_file = Label("//third_party/crates/remote:BUILD.x25519-dalek-2.0.1.bazel"),
     )
 
     maybe(
@@ -1616,6 +2875,26 @@ def crate_repositories():
         urls = ["https://static.crates.io/crates/xz2/0.1.7/download"],
         strip_prefix = "xz2-0.1.7",
         build_file = Label("//third_party/crates/remote:BUILD.xz2-0.1.7.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__zerocopy-0.8.63",
+        sha256 = "e5fe1f8f1b06191a00962174c61aa5005e0bb391a6d80d07e24d115c01a92ed8",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/zerocopy/0.8.63/download"],
+        strip_prefix = "zerocopy-0.8.63",
+        build_file = Label("//third_party/crates/remote:BUILD.zerocopy-0.8.63.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__zerocopy-derive-0.8.63",
+        sha256 = "863ad3ac83293fb4d740aedbfdc9240dd8d1a50c1099acd76ce80ce7c7230c7f",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/zerocopy-derive/0.8.63/download"],
+        strip_prefix = "zerocopy-derive-0.8.63",
+        build_file = Label("//third_party/crates/remote:BUILD.zerocopy-derive-0.8.63.bazel"),
     )
 
     maybe(
@@ -1695,6 +2974,7 @@ def crate_repositories():
         struct(repo = "crates__flate2-1.1.11", is_dev_dep = False),
         struct(repo = "crates__hex-0.4.3", is_dev_dep = False),
         struct(repo = "crates__oci-spec-0.8.4", is_dev_dep = False),
+        struct(repo = "crates__pgp-0.15.0", is_dev_dep = False),
         struct(repo = "crates__regex-1.13.2", is_dev_dep = False),
         struct(repo = "crates__serde-1.0.229", is_dev_dep = False),
         struct(repo = "crates__serde_json-1.0.154", is_dev_dep = False),
