@@ -5,7 +5,7 @@ DebInfo = provider(
     fields = {
         "arch": "Debian architecture of the file (`all` or the target's).",
         "deb": "File: the .deb.",
-        "depends": "depset of DebInfo: the locked dependencies, transitively.",
+        "depends": "Names of the locked packages it depends on (same architecture). Names, not labels: Debian dependencies may be cyclic (libc6 <-> libgcc-s1), Bazel's graph may not.",
         "name": "Package name.",
         "sha256": "sha256 of the .deb, from the lockfile.",
         "urls": "Download URLs.",
@@ -14,11 +14,10 @@ DebInfo = provider(
 )
 
 def _deb_package_impl(ctx):
-    deps = [d[DebInfo] for d in ctx.attr.depends]
     info = DebInfo(
         arch = ctx.attr.arch,
         deb = ctx.file.deb,
-        depends = depset(deps, transitive = [d.depends for d in deps]),
+        depends = ctx.attr.depends,
         name = ctx.attr.package,
         sha256 = ctx.attr.sha256,
         urls = ctx.attr.urls,
@@ -32,7 +31,7 @@ deb_package = rule(
     attrs = {
         "arch": attr.string(mandatory = True),
         "deb": attr.label(allow_single_file = [".deb"], mandatory = True),
-        "depends": attr.label_list(providers = [DebInfo]),
+        "depends": attr.string_list(),
         "package": attr.string(mandatory = True),
         "sha256": attr.string(mandatory = True),
         "urls": attr.string_list(),

@@ -41,7 +41,7 @@ deb_package(
                 arch = p["for_arch"],
                 file_arch = p["arch"],
                 spoke = _spoke_name(distribution, p),
-                depends = repr(["//%s:%s" % (d, p["for_arch"]) for d in p["depends"]]),
+                depends = repr(p["depends"]),
                 name = name,
                 sha256 = p["sha256"],
                 urls = repr(p["urls"]),
