@@ -1,0 +1,118 @@
+"""What the static images are made of: Debian 12 packages, users, variants."""
+
+# Debian architectures with a verified lock (debian/debian12.json); armhf and ppc64el wait for
+# the mirror's bookworm-security indexes to match their signed Release again.
+DEBIAN12_ARCHITECTURES = ["amd64", "arm64", "s390x"]
+
+# Each its own layer, in this order.
+STATIC_PACKAGES = ["base-files", "netbase", "tzdata", "media-types"]
+
+# base-files' /usr/lib/os-release is replaced by OS_RELEASE (a layer of its own).
+BASE_FILES_EXCLUDE = ["usr/lib/os-release"]
+
+OS_RELEASE = {
+    "PRETTY_NAME": "Distroless",
+    "NAME": "Debian GNU/Linux",
+    "ID": "debian",
+    "VERSION_ID": "12",
+    "VERSION": "Debian GNU/Linux 12 (bookworm)",
+    "HOME_URL": "https://github.com/rules-debimage/rules_debimage",
+    "SUPPORT_URL": "https://github.com/rules-debimage/rules_debimage/blob/main/README.md",
+    "BUG_REPORT_URL": "https://github.com/rules-debimage/rules_debimage/issues/new",
+}
+
+USERS = [
+    {"gecos": "root", "gid": 0, "home": "/root", "name": "root", "shell": "/sbin/nologin", "uid": 0},
+    {"gecos": "nobody", "gid": 65534, "home": "/nonexistent", "name": "nobody", "shell": "/sbin/nologin", "uid": 65534},
+    {"gecos": "nonroot", "gid": 65532, "home": "/home/nonroot", "name": "nonroot", "shell": "/sbin/nologin", "uid": 65532},
+]
+
+GROUPS = [
+    {"gid": 0, "name": "root"},
+    {"gid": 65534, "name": "nobody"},
+    {"gid": 5, "name": "tty"},
+    {"gid": 50, "name": "staff"},
+    {"gid": 65532, "name": "nonroot"},
+]
+
+HOMES = [
+    {"gid": 65532, "mode": "0700", "path": "/home/nonroot", "uid": 65532},
+]
+
+NSSWITCH = """\
+passwd:         compat
+group:          compat
+shadow:         compat
+gshadow:        files
+
+hosts:          files dns
+networks:       files
+
+protocols:      db files
+services:       db files
+ethers:         db files
+rpc:            db files
+
+netgroup:       nis
+"""
+
+ENV = [
+    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt",
+]
+
+# Variant suffix -> user and working directory.
+VARIANTS = {
+    "": {"user": "0", "workdir": "/"},
+    "_nonroot": {"user": "65532", "workdir": "/home/nonroot"},
+}
+
+# What ../shared/reference/distroless-debian12.md requires of every static image.
+STATIC_FILE_CHECKS = [
+    {"content": "^root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n$", "gid": 0, "mode": "0644", "path": "/etc/passwd", "uid": 0},
+    {"content": "^root:x:0:\nnobody:x:65534:\ntty:x:5:\nstaff:x:50:\nnonroot:x:65532:\n$", "mode": "0644", "path": "/etc/group"},
+    {"exists": False, "path": "/etc/shadow"},
+    {"exists": False, "path": "/etc/gshadow"},
+    {"mode": "0755", "path": "/home", "type": "directory", "uid": 0},
+    {"gid": 0, "mode": "0700", "path": "/root", "type": "directory", "uid": 0},
+    {"gid": 65532, "mode": "0700", "path": "/home/nonroot", "type": "directory", "uid": 65532},
+    {"mode": "1777", "path": "/tmp", "type": "directory"},
+    {"mode": "1777", "path": "/var/tmp", "type": "directory"},
+    {"mode": "1777", "path": "/var/lock", "type": "directory"},
+    {"gid": 50, "mode": "2775", "path": "/var/local", "type": "directory", "uid": 0},
+    {"path": "/etc/os-release", "target": "../usr/lib/os-release", "type": "symlink"},
+    {"content": "^PRETTY_NAME=\"Distroless\"\nNAME=\"Debian GNU/Linux\"\nID=\"debian\"\nVERSION_ID=\"12\"\nVERSION=\"Debian GNU/Linux 12 \\(bookworm\\)\"\n", "path": "/usr/lib/os-release"},
+    {"content": "(?m)^passwd: +compat$", "mode": "0644", "path": "/etc/nsswitch.conf"},
+    {"content": "(?m)^hosts: +files dns$", "path": "/etc/nsswitch.conf"},
+    {"content": "^-----BEGIN CERTIFICATE-----", "mode": "0644", "path": "/etc/ssl/certs/ca-certificates.crt"},
+    {"path": "/usr/share/doc/ca-certificates/copyright", "type": "file"},
+    {"exists": False, "path": "/usr/share/ca-certificates"},
+    {"exists": False, "path": "/etc/ca-certificates.conf"},
+    {"path": "/usr/share/zoneinfo/Europe/Berlin", "type": "file"},
+    {"path": "/usr/share/zoneinfo/right/UTC"},
+    {"path": "/usr/share/zoneinfo/posix/UTC"},
+    {"exists": False, "path": "/etc/localtime"},
+    {"exists": False, "path": "/etc/timezone"},
+    {"path": "/etc/services", "type": "file"},
+    {"path": "/etc/protocols", "type": "file"},
+    {"path": "/etc/rpc", "type": "file"},
+    {"path": "/etc/ethertypes", "type": "file"},
+    {"path": "/etc/mime.types", "type": "file"},
+    {"content": "^12\\.", "path": "/etc/debian_version"},
+    {"content": "^Package: tzdata\n", "mode": "0644", "path": "/var/lib/dpkg/status.d/tzdata"},
+    {"path": "/var/lib/dpkg/status.d/ca-certificates.md5sums", "type": "file"},
+    {"path": "/usr/share/doc/base-files/copyright"},
+    {"exists": False, "path": "/bin/sh"},
+    {"exists": False, "path": "/usr/bin/bash"},
+    {"exists": False, "path": "/etc/ld.so.cache"},
+    {"exists": False, "path": "/usr/lib/locale"},
+    {"exists": False, "path": "/etc/profile"},
+    {"exists": False, "path": "/etc/shells"},
+    {"exists": False, "path": "/var/lib/dpkg/status"},
+    {"exists": False, "path": "/var/lib/dpkg/info"},
+    {"exists": False, "path": "/etc/hosts"},
+    {"exists": False, "path": "/etc/resolv.conf"},
+    {"exists": False, "path": "/etc/hostname"},
+]
+
+STATIC_STATUS_PACKAGES = ["base-files", "ca-certificates", "media-types", "netbase", "tzdata"]
