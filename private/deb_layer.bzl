@@ -11,6 +11,8 @@ def _deb_layer_impl(ctx):
     args.add_all(ctx.attr.exclude, before_each = "--exclude")
     if ctx.attr.merged_usr:
         args.add("--merged-usr")
+    for source, target in ctx.attr.moves.items():
+        args.add("--move", "%s=%s" % (source, target))
     return layer_action(ctx, args, ctx.files.debs, "DebLayer")
 
 deb_layer = rule(
@@ -30,6 +32,9 @@ With `status` (the default), each package's dpkg metadata goes in too, so that s
         ),
         "include": attr.string_list(
             doc = "Globs of paths to keep (with what lies below them); all when empty.",
+        ),
+        "moves": attr.string_dict(
+            doc = "Paths to relocate (with what lies below): from -> to, e.g. `{\"bin/busybox\": \"busybox/busybox\"}`.",
         ),
         "merged_usr": attr.bool(
             doc = "Move /bin, /sbin and /lib* into /usr and make them symlinks (Debian 13 and later).",

@@ -30,6 +30,10 @@ pub struct LayerArgs {
     /// Move /bin, /sbin and /lib* of --deb data into /usr and make them symlinks.
     #[arg(long)]
     merged_usr: bool,
+    /// Relocate a path (and what lies below) of --deb data: FROM=TO, e.g.
+    /// bin/busybox=busybox/busybox; repeatable.
+    #[arg(long = "move", value_parser = parse_move)]
+    moves: Vec<(String, String)>,
     /// /etc/passwd from a JSON list of {name, uid, gid, gecos, home, shell}.
     #[arg(long)]
     passwd: Option<PathBuf>,
@@ -61,6 +65,17 @@ pub struct LayerArgs {
     mtime: u64,
 }
 
+fn parse_move(value: &str) -> Result<(String, String), String> {
+    let (from, to) = value
+        .split_once('=')
+        .ok_or_else(|| format!("expected FROM=TO, got {value:?}"))?;
+    let norm = |p: &str| match layer::normalize_path(p) {
+        Ok(Some(p)) => Ok(p),
+        _ => Err(format!("{p:?} is not a usable path")),
+    };
+    Ok((norm(from)?, norm(to)?))
+}
+
 pub fn open_deb(path: &Path) -> Result<deb::DebReader<BufReader<File>>> {
     let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     deb::DebReader::new(BufReader::new(file)).with_context(|| path.display().to_string())
@@ -70,6 +85,7 @@ pub fn run(args: LayerArgs) -> Result<()> {
     let options = TarOptions {
         filter: PathFilter::new(&args.include, &args.exclude)?,
         merged_usr: args.merged_usr,
+        moves: args.moves.clone(),
     };
     let mut layer = Layer::new();
     for path in &args.debs {

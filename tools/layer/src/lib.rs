@@ -24,6 +24,26 @@ pub struct TarOptions {
     pub filter: PathFilter,
     /// Move `/bin`, `/sbin` and `/lib*` into `/usr` and make them symlinks.
     pub merged_usr: bool,
+    /// Path prefixes to relocate, `(from, to)`, normalised (e.g. `bin/busybox` to
+    /// `busybox/busybox`); applied after the filter, first match wins.
+    pub moves: Vec<(String, String)>,
+}
+
+impl TarOptions {
+    fn relocate(&self, path: String) -> String {
+        for (from, to) in &self.moves {
+            if path == *from {
+                return to.clone();
+            }
+            if let Some(rest) = path
+                .strip_prefix(from.as_str())
+                .and_then(|r| r.strip_prefix('/'))
+            {
+                return format!("{to}/{rest}");
+            }
+        }
+        path
+    }
 }
 
 /// Why a layer cannot be built.
@@ -133,6 +153,7 @@ impl Layer {
             if !options.filter.keeps(&path) {
                 continue;
             }
+            path = options.relocate(path);
             let header = item.header();
             let mode = header.mode()? & 0o7777;
             let uid = header.uid()?;
@@ -148,6 +169,7 @@ impl Layer {
                 tar::EntryType::Symlink => Kind::Symlink(link()?),
                 tar::EntryType::Link => {
                     let target = normalize_path(&link()?)?
+                        .map(|t| options.relocate(t))
                         .ok_or_else(|| Error::entry(&path, "hardlink to the root directory"))?;
                     match options
                         .merged_usr
@@ -224,5 +246,28 @@ impl Layer {
             out.push('\n');
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relocates_prefixes_and_hardlink_targets() {
+        let options = TarOptions {
+            moves: vec![
+                ("bin/busybox".into(), "busybox/busybox".into()),
+                ("usr/share/doc".into(), "doc".into()),
+            ],
+            ..Default::default()
+        };
+        assert_eq!(options.relocate("bin/busybox".into()), "busybox/busybox");
+        assert_eq!(options.relocate("bin/busyboxx".into()), "bin/busyboxx");
+        assert_eq!(
+            options.relocate("usr/share/doc/x/copyright".into()),
+            "doc/x/copyright"
+        );
+        assert_eq!(options.relocate("usr/share/docs".into()), "usr/share/docs");
     }
 }
