@@ -44,15 +44,16 @@ def distroless_image(
     `<name>_O` (an OCI image layout directory) and `<name>_O_tar` (a `docker load` tarball
     tagged `<repository>:<tag>-O`); and `<name>`, the OCI image index over all of them.
 
-    `{arch}` in `base` and `layers` is replaced by the Debian architecture, so that
-    `"@debian12//sets:static_{arch}"` or `":libc6_{arch}"` pick each architecture's packages.
+    `{arch}` in `base` and `layers` is replaced by the Debian architecture and `{oci_arch}` by
+    the OCI one, so that `":libc6_{arch}"` picks each architecture's package layer and
+    `"//static:debian12_{oci_arch}"` each architecture's base image.
 
     Args:
       name: target name of the index.
       architectures: Debian architectures: amd64, arm64, armhf, s390x, ppc64el, riscv64, i386.
       layers: layer targets (LayerInfo), bottom first; may contain `{arch}`.
-      base: an image target per architecture, e.g. `"//base:debian12_{arch}"`... given as a
-        label string with `{arch}` (Debian architecture) or a dict architecture -> label.
+      base: the base image per architecture: a label with `{arch}`/`{oci_arch}`, or a dict
+        Debian architecture -> label.
       env: NAME=value entries; a name given here replaces the base image's.
       user: user (and group) the container runs as, e.g. "65532".
       workdir: working directory.
@@ -70,7 +71,8 @@ def distroless_image(
     for arch in architectures:
         oci_arch, variant = oci_platform(arch)
         image = "%s_%s" % (name, oci_arch)
-        image_base = base.get(arch) if type(base) == "dict" else (base.format(arch = arch) if base else None)
+        expand = lambda text: text.format(arch = arch, oci_arch = oci_arch)
+        image_base = base.get(arch) if type(base) == "dict" else (expand(base) if base else None)
         _oci_image(
             name = image,
             annotations = annotations,
@@ -81,7 +83,7 @@ def distroless_image(
             env = env,
             exposed_ports = exposed_ports,
             labels = labels,
-            layers = [layer.format(arch = arch) for layer in layers],
+            layers = [expand(layer) for layer in layers],
             tag = "%s-%s" % (tag, oci_arch),
             user = user,
             variant = variant,
