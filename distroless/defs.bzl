@@ -7,6 +7,7 @@ Load from `@rules_debimage//distroless:defs.bzl`. Every rule and macro here make
 load("//private:deb_layer.bzl", _deb_layer = "deb_layer")
 load("//private:deb_package.bzl", _DebInfo = "DebInfo")
 load("//private:files_layer.bzl", _files_layer = "files_layer")
+load("//private:image_sbom.bzl", _image_sbom = "image_sbom")
 load("//private:image_test.bzl", "image_structure_test")
 load("//private:oci_image.bzl", _oci_image = "oci_image")
 load("//private:oci_index.bzl", _docker_archive = "docker_archive", _oci_index = "oci_index")
@@ -19,6 +20,7 @@ IndexInfo = _IndexInfo
 LayerInfo = _LayerInfo
 deb_layer = _deb_layer
 docker_archive = _docker_archive
+image_sbom = _image_sbom
 oci_image = _oci_image
 oci_index = _oci_index
 
@@ -37,12 +39,14 @@ def distroless_image(
         exposed_ports = [],
         tag = "latest",
         repository = None,
+        lock = None,
         **kwargs):
     """An image per architecture, their multi-platform index, and docker-archive tarballs.
 
     Creates, for each Debian architecture `A` (OCI name `O`: amd64, arm64, arm, s390x, ppc64le):
-    `<name>_O` (an OCI image layout directory) and `<name>_O_tar` (a `docker load` tarball
-    tagged `<repository>:<tag>-O`); and `<name>`, the OCI image index over all of them.
+    `<name>_O` (an OCI image layout directory), `<name>_O_tar` (a `docker load` tarball
+    tagged `<repository>:<tag>-O`) and `<name>_O_sbom` (SPDX 2.3 JSON); and `<name>`, the OCI
+    image index over all of them, with `<name>_sbom` covering every platform.
 
     `{arch}` in `base` and `layers` is replaced by the Debian architecture and `{oci_arch}` by
     the OCI one, so that `":libc6_{arch}"` picks each architecture's package layer and
@@ -64,6 +68,7 @@ def distroless_image(
       exposed_ports: e.g. ["8080/tcp"].
       tag: the tag recorded in the layouts' index.json.
       repository: the repository in docker-archive tags; default: the package path.
+      lock: the lockfile the Debian packages came from (adds their sha256 and URL to the SBOMs).
       **kwargs: common attributes (visibility, tags, testonly).
     """
     repository = repository or native.package_name() or name
@@ -96,12 +101,24 @@ def distroless_image(
             repo_tag = "%s:%s-%s" % (repository, tag, oci_arch),
             **kwargs
         )
+        _image_sbom(
+            name = image + "_sbom",
+            images = [image],
+            lock = lock,
+            **kwargs
+        )
         images.append(image)
     _oci_index(
         name = name,
         annotations = annotations,
         images = images,
         tag = tag,
+        **kwargs
+    )
+    _image_sbom(
+        name = name + "_sbom",
+        images = images,
+        lock = lock,
         **kwargs
     )
 

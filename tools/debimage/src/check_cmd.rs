@@ -6,7 +6,7 @@ use std::io::BufReader;
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
-use layer::{Entry, Kind, Layer};
+use layer::{Entry, Kind};
 use serde::Deserialize;
 
 #[derive(clap::Args)]
@@ -70,7 +70,7 @@ pub fn run(args: CheckArgs) -> Result<()> {
     let checks: Checks = serde_json::from_reader(BufReader::new(file))
         .with_context(|| format!("{}: not the expected JSON", args.checks.display()))?;
     let image = oci::read_image(&args.image).with_context(|| args.image.display().to_string())?;
-    let files = merged_filesystem(&image)?;
+    let files = crate::image_fs::merged_filesystem(&image)?;
     let mut failures = Vec::new();
     for check in &checks.files {
         check_file(check, &files, &mut failures);
@@ -105,22 +105,6 @@ pub fn run(args: CheckArgs) -> Result<()> {
         checks.files.len()
     );
     Ok(())
-}
-
-/// The image's files as a runtime sees them: later layers replace earlier entries.
-fn merged_filesystem(image: &oci::Image) -> Result<BTreeMap<String, Entry>> {
-    let mut files = BTreeMap::new();
-    for blob in &image.layers {
-        let file = File::open(&blob.path).with_context(|| blob.path.display().to_string())?;
-        let mut layer = Layer::new();
-        layer
-            .add_tar(flate2::read::GzDecoder::new(BufReader::new(file)))
-            .with_context(|| blob.path.display().to_string())?;
-        for entry in layer.entries() {
-            files.insert(entry.path.clone(), entry.clone());
-        }
-    }
-    Ok(files)
 }
 
 fn check_file(check: &FileCheck, files: &BTreeMap<String, Entry>, failures: &mut Vec<String>) {

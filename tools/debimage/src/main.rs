@@ -3,8 +3,10 @@
 mod check_cmd;
 mod conflicts_cmd;
 mod image_cmd;
+mod image_fs;
 mod layer_cmd;
 mod output;
+mod sbom_cmd;
 
 use std::path::PathBuf;
 
@@ -44,6 +46,8 @@ enum Command {
     /// Check a built image: files (existence, type, mode, owner, link target, content regex),
     /// configuration and the packages in status.d.
     CheckImage(check_cmd::CheckArgs),
+    /// Write an SPDX 2.3 SBOM of images: their Debian packages (from status.d) and layers.
+    Sbom(sbom_cmd::SbomArgs),
     /// Print a .deb's control file.
     Control {
         /// The .deb package to read.
@@ -64,6 +68,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::CheckConflicts(args) => conflicts_cmd::run(args),
         Command::Image(args) => image_cmd::image(args),
         Command::CheckImage(args) => check_cmd::run(args),
+        Command::Sbom(args) => sbom_cmd::run(args),
         Command::Index(args) => image_cmd::index(args),
         Command::DockerArchive(args) => image_cmd::docker_archive(args),
         Command::Control { deb } => {
