@@ -11,6 +11,8 @@ def _deb_layer_impl(ctx):
     args.add_all(ctx.attr.exclude, before_each = "--exclude")
     if ctx.attr.merged_usr:
         args.add("--merged-usr")
+    if ctx.attr.compression != "gzip":
+        args.add("--compression", ctx.attr.compression)
     for source, target in ctx.attr.moves.items():
         args.add("--move", "%s=%s" % (source, target))
     return layer_action(ctx, args, ctx.files.debs, "DebLayer")
@@ -22,6 +24,11 @@ deb_layer = rule(
 With `status` (the default), each package's dpkg metadata goes in too, so that scanners
 (syft, trivy) see it: `/var/lib/dpkg/status.d/<package>` and `<package>.md5sums`.""",
     attrs = DEBIMAGE_ATTRS | {
+        "compression": attr.string(
+            doc = "Layer compression: gzip (every runtime) or zstd (containerd >= 1.5, podman, Docker >= 23).",
+            default = "gzip",
+            values = ["gzip", "zstd"],
+        ),
         "debs": attr.label_list(
             doc = "The .deb files (or deb_package targets), in order; a path may only appear twice with identical content.",
             allow_files = [".deb"],

@@ -1,7 +1,5 @@
 //! `debimage check-conflicts`: the layers of one image, checked together.
 
-use std::fs::File;
-use std::io::BufReader;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
@@ -26,12 +24,8 @@ fn parse_named(value: &str) -> Result<(String, PathBuf), String> {
 pub fn run(args: ConflictArgs) -> Result<()> {
     let mut layers = Vec::new();
     for (name, path) in &args.layers {
-        let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-        let mut layer = layer::Layer::new();
-        let gzip = flate2::read::GzDecoder::new(BufReader::new(file));
-        layer
-            .add_tar(gzip)
-            .with_context(|| format!("layer {name} ({})", path.display()))?;
+        let layer =
+            crate::image_fs::read_layer_blob(path).with_context(|| format!("layer {name}"))?;
         layers.push((name.as_str(), layer));
     }
     layer::check_conflicts(layers.iter().map(|(n, l)| (*n, l)))?;

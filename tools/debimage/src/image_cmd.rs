@@ -88,6 +88,12 @@ struct Digests {
     diff_id: String,
     digest: String,
     size: u64,
+    #[serde(default = "gzip_media_type")]
+    media_type: String,
+}
+
+fn gzip_media_type() -> String {
+    layer::LayerCompression::Gzip.media_type().to_string()
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
@@ -127,6 +133,7 @@ pub fn image(args: ImageArgs) -> Result<()> {
             digest: d.digest,
             size: d.size,
             diff_id: d.diff_id,
+            media_type: d.media_type,
             created_by: args
                 .created_by
                 .get(i)

@@ -2,7 +2,8 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
 
 use anyhow::{Context, Result};
 use layer::{Entry, Layer};
@@ -11,14 +12,29 @@ use layer::{Entry, Layer};
 pub fn merged_filesystem(image: &oci::Image) -> Result<BTreeMap<String, Entry>> {
     let mut files = BTreeMap::new();
     for blob in &image.layers {
-        let file = File::open(&blob.path).with_context(|| blob.path.display().to_string())?;
-        let mut layer = Layer::new();
-        layer
-            .add_tar(flate2::read::GzDecoder::new(BufReader::new(file)))
-            .with_context(|| blob.path.display().to_string())?;
+        let layer = read_layer_blob(&blob.path)?;
         for entry in layer.entries() {
             files.insert(entry.path.clone(), entry.clone());
         }
     }
     Ok(files)
+}
+
+/// A layer blob (gzip or zstd tar, told apart by its magic bytes) read back as a [`Layer`].
+pub fn read_layer_blob(path: &Path) -> Result<Layer> {
+    let context = || path.display().to_string();
+    let file = File::open(path).with_context(context)?;
+    let mut reader = BufReader::new(file);
+    let zstd = reader
+        .fill_buf()
+        .with_context(context)?
+        .starts_with(&[0x28, 0xb5, 0x2f, 0xfd]);
+    let tar: Box<dyn Read> = if zstd {
+        Box::new(zstd::stream::read::Decoder::with_buffer(reader).with_context(context)?)
+    } else {
+        Box::new(flate2::read::GzDecoder::new(reader))
+    };
+    let mut layer = Layer::new();
+    layer.add_tar(tar).with_context(context)?;
+    Ok(layer)
 }

@@ -63,6 +63,15 @@ pub struct LayerArgs {
     /// Modification time of every entry, in seconds since the epoch.
     #[arg(long, default_value_t = 0)]
     mtime: u64,
+    /// Compression of the layer blob.
+    #[arg(long, value_enum, default_value_t = Compression::Gzip)]
+    compression: Compression,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Compression {
+    Gzip,
+    Zstd,
 }
 
 fn parse_move(value: &str) -> Result<(String, String), String> {
@@ -153,12 +162,19 @@ pub fn run(args: LayerArgs) -> Result<()> {
         bail!("nothing to put in the layer: give --deb, --passwd, --group, --cacerts or --entries");
     }
 
-    let digests = write_atomically(&args.out, |file| Ok(layer.write_gzip(file, args.mtime)?))?;
+    let compression = match args.compression {
+        Compression::Gzip => layer::LayerCompression::Gzip,
+        Compression::Zstd => layer::LayerCompression::Zstd,
+    };
+    let digests = write_atomically(&args.out, |file| {
+        Ok(layer::write_tar(&layer, file, args.mtime, compression)?)
+    })?;
     if let Some(path) = &args.digests_out {
         let json = serde_json::json!({
             "diff_id": digests.diff_id,
             "digest": digests.digest,
             "size": digests.size,
+            "media_type": compression.media_type(),
         });
         write_atomically(path, |file| {
             serde_json::to_writer_pretty(&mut *file, &json)?;

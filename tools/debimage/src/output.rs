@@ -17,6 +17,12 @@ pub fn write_atomically<T>(path: &Path, write: impl FnOnce(&mut File) -> Result<
         .prefix(".debimage-")
         .tempfile_in(dir)
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    // Like any file a tool writes (tempfile's default is 0600).
+    std::fs::set_permissions(
+        tmp.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o644),
+    )
+    .with_context(|| format!("cannot write {}", path.display()))?;
     let value = write(tmp.as_file_mut())?;
     tmp.as_file_mut()
         .flush()

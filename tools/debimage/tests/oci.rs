@@ -235,3 +235,102 @@ fn same_bytes_twice_and_tampering_is_caught() {
         .collect();
     assert!(leftovers.is_empty(), "temporary layout left behind");
 }
+
+#[test]
+fn zstd_layers() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    let deb = testdata::deb("tzdata");
+    let deb = deb.to_str().expect("utf-8 path");
+    debimage_in(
+        dir,
+        &[
+            "layer",
+            "--deb",
+            deb,
+            "--compression",
+            "zstd",
+            "--out",
+            "tz.zst",
+            "--digests-out",
+            "tz.json",
+        ],
+    );
+    let digests = std::fs::read_to_string(dir.join("tz.json")).expect("digests");
+    assert!(
+        digests.contains("application/vnd.oci.image.layer.v1.tar+zstd"),
+        "{digests}"
+    );
+    debimage_in(
+        dir,
+        &[
+            "layer",
+            "--deb",
+            deb,
+            "--out",
+            "tz.tgz",
+            "--digests-out",
+            "tz-gz.json",
+        ],
+    );
+    let diff_id = |f: &str| -> String {
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join(f)).expect("read"))
+                .expect("json");
+        v["diff_id"].as_str().unwrap_or_default().to_string()
+    };
+    assert_eq!(
+        diff_id("tz.json"),
+        diff_id("tz-gz.json"),
+        "same tar, whatever the compression"
+    );
+
+    std::fs::write(dir.join("spec.json"), r#"{"architecture":"amd64"}"#).expect("spec");
+    debimage_in(
+        dir,
+        &[
+            "image",
+            "--spec",
+            "spec.json",
+            "--layer",
+            "tz.zst=tz.json",
+            "--tag",
+            "latest",
+            "--out",
+            "img",
+        ],
+    );
+    let manifest = run(dir, "skopeo", &["inspect", "--raw", "oci:img:latest"]);
+    assert!(manifest.contains("tar+zstd"), "{manifest}");
+    run(
+        dir,
+        "skopeo",
+        &["copy", "oci:img:latest", "oci:copy:latest"],
+    );
+    std::fs::write(
+        dir.join("checks.json"),
+        r#"{"files":[{"path":"/usr/share/zoneinfo/Etc/UTC","type":"file"}],"packages":[]}"#,
+    )
+    .expect("checks");
+    debimage_in(
+        dir,
+        &["check-image", "--image", "img", "--checks", "checks.json"],
+    );
+    debimage_in(
+        dir,
+        &[
+            "docker-archive",
+            "--image",
+            "img",
+            "--repo-tag",
+            "t:z",
+            "--out",
+            "d.tar",
+        ],
+    );
+    run(
+        dir,
+        "skopeo",
+        &["copy", "docker-archive:d.tar", "oci:from-docker:latest"],
+    );
+}

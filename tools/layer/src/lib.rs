@@ -15,7 +15,7 @@ pub use conflicts::check_conflicts;
 pub use entry::{normalize_path, Entry, Kind};
 pub use filter::PathFilter;
 pub use merged_usr::{merged_usr_link, merged_usr_path};
-pub use tar_writer::{write_tar, LayerDigests};
+pub use tar_writer::{write_tar, LayerCompression, LayerDigests};
 
 /// How entries of a package's `data.tar` are taken into a layer.
 #[derive(Debug, Clone, Default)]
@@ -235,7 +235,7 @@ impl Layer {
 
     /// Writes the layer as gzip-compressed tar and returns its digests.
     pub fn write_gzip(&self, out: impl Write, mtime: u64) -> Result<LayerDigests, Error> {
-        write_tar(self, out, mtime)
+        write_tar(self, out, mtime, LayerCompression::Gzip)
     }
 
     /// One line per entry: `path type mode uid:gid size target`, for golden listings.

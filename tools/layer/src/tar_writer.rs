@@ -24,26 +24,68 @@ pub struct LayerDigests {
     pub size: u64,
 }
 
-/// Writes `layer` as gzip-compressed tar to `out`.
-pub fn write_tar(layer: &Layer, out: impl Write, mtime: u64) -> Result<LayerDigests, Error> {
-    let compressed = HashingWriter::new(out);
-    let gzip = flate2::GzBuilder::new()
-        .mtime(0)
-        .operating_system(255)
-        .write(compressed, flate2::Compression::new(6));
-    let mut tar = HashingWriter::new(gzip);
-    let primaries = hardlink_primaries(layer);
-    for entry in layer.entries() {
-        write_entry(&mut tar, layer, entry, &primaries, mtime)?;
+/// How a layer blob is compressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LayerCompression {
+    /// gzip, level 6, with a fixed header (no name, mtime 0, OS "unknown").
+    #[default]
+    Gzip,
+    /// zstd, level 3, single-threaded (deterministic), with the content size and a checksum.
+    Zstd,
+}
+
+impl LayerCompression {
+    /// The OCI media type of a layer compressed this way.
+    pub fn media_type(self) -> &'static str {
+        match self {
+            Self::Gzip => "application/vnd.oci.image.layer.v1.tar+gzip",
+            Self::Zstd => "application/vnd.oci.image.layer.v1.tar+zstd",
+        }
     }
-    tar.write_all(&[0u8; 2 * BLOCK])?;
-    let (gzip, diff_id, _) = tar.finish();
-    let (_, digest, size) = gzip.finish()?.finish();
+}
+
+/// Writes `layer` as compressed tar to `out`.
+pub fn write_tar(
+    layer: &Layer,
+    out: impl Write,
+    mtime: u64,
+    compression: LayerCompression,
+) -> Result<LayerDigests, Error> {
+    let compressed = HashingWriter::new(out);
+    let (diff_id, compressed) = match compression {
+        LayerCompression::Gzip => {
+            let gzip = flate2::GzBuilder::new()
+                .mtime(0)
+                .operating_system(255)
+                .write(compressed, flate2::Compression::new(6));
+            let (gzip, diff_id) = write_entries(layer, gzip, mtime)?;
+            (diff_id, gzip.finish()?)
+        }
+        LayerCompression::Zstd => {
+            let mut zstd = zstd::stream::write::Encoder::new(compressed, 3)?;
+            zstd.include_checksum(true)?;
+            let (zstd, diff_id) = write_entries(layer, zstd, mtime)?;
+            (diff_id, zstd.finish()?)
+        }
+    };
+    let (_, digest, size) = compressed.finish();
     Ok(LayerDigests {
         diff_id,
         digest,
         size,
     })
+}
+
+/// The tar stream of `layer` into `out`; returns `out` and the tar's digest (diff_id).
+fn write_entries<W: Write>(layer: &Layer, out: W, mtime: u64) -> Result<(W, String), Error> {
+    let mut tar = HashingWriter::new(out);
+    let primaries = hardlink_primaries(layer);
+    for entry in layer.entries() {
+        write_entry(&mut tar, layer, entry, &primaries, mtime)?;
+    }
+    tar.write_all(&[0u8; 2 * BLOCK])?;
+    let (out, diff_id, _) = tar.finish();
+    Ok((out, diff_id))
 }
 
 /// For hardlinked files, the path that carries the data: the first of its group in path

@@ -19,7 +19,12 @@ pub fn write_docker_archive(image: &Image, repo_tag: &str, out: impl Write) -> R
         let name = format!("{}/layer.tar", hex_of(&layer.diff_id));
         let file = std::fs::File::open(&layer.path).map_err(Error::io(&layer.path))?;
         let mut data = Vec::new();
-        flate2::read::GzDecoder::new(file)
+        let mut decoder: Box<dyn Read> = if layer.media_type.ends_with("+zstd") {
+            Box::new(zstd::stream::read::Decoder::new(file).map_err(Error::io(&layer.path))?)
+        } else {
+            Box::new(flate2::read::GzDecoder::new(file))
+        };
+        decoder
             .read_to_end(&mut data)
             .map_err(Error::io(&layer.path))?;
         if crate::sha256_digest(&data) != layer.diff_id {

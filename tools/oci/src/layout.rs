@@ -26,6 +26,8 @@ pub struct LayerBlob {
     pub digest: String,
     pub size: u64,
     pub diff_id: String,
+    /// `application/vnd.oci.image.layer.v1.tar+gzip` or `+zstd`.
+    pub media_type: String,
     /// For the history entry of a new layer.
     pub created_by: String,
 }
@@ -78,6 +80,7 @@ pub fn read_image(dir: &Path) -> Result<Image, Error> {
             digest: d.digest().to_string(),
             size: d.size(),
             diff_id: diff_id.clone(),
+            media_type: d.media_type().to_string(),
             created_by: String::new(),
         })
         .collect();
@@ -128,7 +131,7 @@ pub fn write_image_layout(
         .collect();
     let layer_descriptors = all_layers
         .iter()
-        .map(|l| descriptor(MediaType::ImageLayerGzip, &l.digest, l.size))
+        .map(|l| descriptor(MediaType::from(l.media_type.as_str()), &l.digest, l.size))
         .collect::<Result<Vec<_>, _>>()?;
     let mut manifest = ImageManifestBuilder::default()
         .schema_version(SCHEMA_VERSION)
