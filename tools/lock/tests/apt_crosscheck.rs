@@ -1,0 +1,158 @@
+//! Our resolver against apt, on the same signed bookworm amd64 indexes: for several root sets
+//! the closure (names and versions) must equal what `apt-get install -s
+//! --no-install-recommends` would install into an empty system. Needs the network and apt, so
+//! it is not part of `bazel test`; `tools/test` runs it (`cargo test -- --ignored`).
+
+use std::collections::BTreeSet;
+use std::io::Read;
+use std::process::Command;
+
+use debimage_lock::packages::{self, Package};
+use debimage_lock::release::{parse_release, read_keyring, verify_inrelease};
+use debimage_lock::resolve::{resolve, Index};
+
+const SUITES: [(&str, &str); 3] = [
+    ("https://deb.debian.org/debian", "bookworm"),
+    ("https://deb.debian.org/debian", "bookworm-updates"),
+    (
+        "https://deb.debian.org/debian-security",
+        "bookworm-security",
+    ),
+];
+
+fn curl(url: &str) -> Vec<u8> {
+    let out = Command::new("curl")
+        .args(["-fsSL", "--retry", "3", url])
+        .output()
+        .expect("run curl");
+    assert!(
+        out.status.success(),
+        "{url}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+#[test]
+#[ignore = "needs the network and apt-get; run by tools/test"]
+fn closures_match_apt() {
+    let keyring = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../debian/keyring/debian-archive-keys.asc"
+    ))
+    .expect("keyring");
+    let keys = read_keyring(&keyring, "keyring").expect("keys");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lists = dir.path().join("lists");
+    std::fs::create_dir_all(lists.join("partial")).expect("mkdir");
+    let mut texts = Vec::new();
+    let mut sources = String::new();
+    for (base, suite) in SUITES {
+        let inrelease =
+            String::from_utf8(curl(&format!("{base}/dists/{suite}/InRelease"))).expect("utf-8");
+        let release = parse_release(
+            &verify_inrelease(&inrelease, &keys, suite).expect("signature"),
+            suite,
+        )
+        .expect("release");
+        let path = "main/binary-amd64/Packages.xz";
+        let (_, sha) = release.sha256.get(path).expect("listed");
+        let mut xz = curl(&format!(
+            "{base}/dists/{suite}/main/binary-amd64/by-hash/SHA256/{sha}"
+        ));
+        if release.check_file(path, &xz, suite).is_err() {
+            xz = curl(&format!("{base}/dists/{suite}/{path}"));
+        }
+        release
+            .check_file(path, &xz, suite)
+            .expect("Packages.xz matches the signed Release");
+        let mut text = String::new();
+        xz2::read::XzDecoder::new(&xz[..])
+            .read_to_string(&mut text)
+            .expect("xz");
+        // apt's list file name for this source.
+        let host_path = base.trim_start_matches("https://").replace('/', "_");
+        std::fs::write(
+            lists.join(format!(
+                "{host_path}_dists_{suite}_main_binary-amd64_Packages"
+            )),
+            &text,
+        )
+        .expect("write list");
+        sources.push_str(&format!(
+            "deb [trusted=yes arch=amd64] {} {suite} main\n",
+            base.replace("https://", "http://")
+        ));
+        texts.push((suite, base, text));
+    }
+    std::fs::write(dir.path().join("sources.list"), sources).expect("sources");
+    std::fs::write(dir.path().join("status"), "").expect("status");
+    std::fs::create_dir_all(dir.path().join("cache/archives/partial")).expect("mkdir");
+
+    let parsed: Vec<(&str, &str, Vec<Package>)> = texts
+        .iter()
+        .map(|(s, b, t)| (*s, *b, packages::parse(t, s).expect("parse")))
+        .collect();
+    let mut index = Index::new("amd64");
+    for (suite, base, packages) in &parsed {
+        index.add(packages, suite, base).expect("index");
+    }
+
+    let d = dir.path().display();
+    for roots in [
+        vec!["libstdc++6"],
+        vec!["libc6", "libssl3"],
+        vec!["python3.11-minimal", "libpython3.11-stdlib"],
+        vec!["openjdk-17-jre-headless"],
+    ] {
+        let requests: Vec<String> = roots.iter().map(|s| s.to_string()).collect();
+        let ours: BTreeSet<String> = resolve(&index, &requests, true)
+            .expect("resolve")
+            .values()
+            .map(|s| {
+                format!(
+                    "{} {}",
+                    s.candidate.package.name, s.candidate.package.version
+                )
+            })
+            .collect();
+        let out = Command::new("apt-get")
+            .args([
+                &format!("-oDir::State::Lists={d}/lists"),
+                &format!("-oDir::State::status={d}/status"),
+                &format!("-oDir::Cache={d}/cache"),
+                &format!("-oDir::Etc::SourceList={d}/sources.list"),
+                "-oDir::Etc::SourceParts=/dev/null",
+                "-oDir::Etc::Preferences=/dev/null",
+                "-oDir::Etc::PreferencesParts=/dev/null",
+                "-oAPT::Architecture=amd64",
+                "-oDebug::NoLocking=1",
+                "install",
+                "-s",
+                "--no-install-recommends",
+            ])
+            .args(&roots)
+            .output()
+            .expect("run apt-get");
+        assert!(
+            out.status.success(),
+            "apt-get: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let apt: BTreeSet<String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| l.strip_prefix("Inst "))
+            .map(|l| {
+                let mut f = l.split_whitespace();
+                format!(
+                    "{} {}",
+                    f.next().unwrap_or_default(),
+                    f.next().unwrap_or_default().trim_start_matches('(')
+                )
+            })
+            .collect();
+        assert!(!apt.is_empty(), "apt installed nothing for {roots:?}");
+        assert_eq!(ours, apt, "closure of {roots:?}");
+        println!("{roots:?}: {} packages, same as apt", ours.len());
+    }
+}
