@@ -229,3 +229,114 @@ fn listings_agree_with_dpkg_deb() {
         );
     }
 }
+
+#[test]
+fn merged_usr_moves_libc6_and_the_conflict_check_catches_a_mixed_image() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let libc6 = testdata::deb("libc6");
+    let base_files = testdata::deb("base-files");
+    let run = |args: &[&str]| {
+        Command::new(debimage())
+            .args(args)
+            .current_dir(d)
+            .output()
+            .expect("run debimage")
+    };
+    let out = run(&[
+        "layer",
+        "--merged-usr",
+        "--deb",
+        libc6.to_str().expect("path"),
+        "--out",
+        "libc6.tgz",
+        "--listing-out",
+        "libc6.txt",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let listing = std::fs::read_to_string(d.join("libc6.txt")).expect("listing");
+    for line in [
+        "/lib l 0777 0:0 0 usr/lib",
+        "/lib64 l 0777 0:0 0 usr/lib64",
+        "/usr/lib64/ld-linux-x86-64.so.2 l 0777 0:0 0 /lib/x86_64-linux-gnu/ld-linux-x86-64.so.2",
+    ] {
+        assert!(listing.lines().any(|l| l == line), "missing {line:?}");
+    }
+    assert!(listing
+        .lines()
+        .any(|l| l.starts_with("/usr/lib/x86_64-linux-gnu/libc.so.6 f ")));
+    assert!(
+        !listing.lines().any(|l| l.starts_with("/lib/")),
+        "nothing left below /lib"
+    );
+
+    // base-files of bookworm is not merged: its /lib directory and the merged /lib symlink
+    // cannot both be in one image.
+    let out = run(&[
+        "layer",
+        "--deb",
+        base_files.to_str().expect("path"),
+        "--out",
+        "base-files.tgz",
+    ]);
+    assert!(out.status.success());
+    let out = run(&[
+        "check-conflicts",
+        "--layer",
+        "base-files=base-files.tgz",
+        "--layer",
+        "libc6=libc6.tgz",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "debimage: error: /lib: directory 0755 0:0 in base-files conflicts with symlink to usr/lib in libc6\n"
+    );
+}
+
+#[test]
+fn long_names_and_link_targets_survive_gnu_tar() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let long_dir = format!("/opt/{}", "d".repeat(120));
+    let long_file = format!("{long_dir}/{}", "f".repeat(150));
+    let long_target = format!("/{}", "t".repeat(140));
+    let entries = serde_json::json!([
+        {"path": long_file, "type": "file", "content": "payload\n"},
+        {"path": "/opt/link", "type": "symlink", "target": long_target},
+        {"path": "/opt/big-uid", "type": "file", "content": "", "uid": 4_000_000, "gid": 3_000_000},
+    ]);
+    std::fs::write(d.join("entries.json"), entries.to_string()).expect("write");
+    let out = Command::new(debimage())
+        .args(["layer", "--entries", "entries.json", "--out", "l.tgz"])
+        .current_dir(d)
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let list = Command::new("tar")
+        .args(["-tvzf", "l.tgz", "--numeric-owner"])
+        .current_dir(d)
+        .output()
+        .expect("tar");
+    let listing = String::from_utf8_lossy(&list.stdout);
+    assert!(listing.contains(&long_file[1..]), "{listing}");
+    assert!(
+        listing.contains(&format!("opt/link -> {long_target}")),
+        "{listing}"
+    );
+    assert!(listing.contains("4000000/3000000"), "{listing}");
+    let extract = Command::new("tar")
+        .args(["-xzf", "l.tgz", "-O", &long_file[1..]])
+        .current_dir(d)
+        .output()
+        .expect("tar");
+    assert_eq!(extract.stdout, b"payload\n");
+}
