@@ -43,11 +43,9 @@ pub fn write_docker_archive(image: &Image, repo_tag: &str, out: impl Write) -> R
         "Layers": layer_names,
     }]);
     append(&mut tar, "manifest.json", &serde_json::to_vec(&manifest)?)?;
-    let out = tar
-        .into_inner()
-        .map_err(Error::io(Path::new("docker archive")))?;
-    drop(out);
-    Ok(())
+    // A buffered writer would swallow its last write error when dropped.
+    let mut out = tar.into_inner().map_err(Error::io(Path::new(repo_tag)))?;
+    out.flush().map_err(Error::io(Path::new(repo_tag)))
 }
 
 fn hex_of(digest: &str) -> &str {
