@@ -1,24 +1,25 @@
-//! Locking Debian package sets: signed archive indexes (InRelease, Packages), Debian version
-//! ordering, dependency resolution, and the JSON manifest and lockfile formats.
+//! Locking Debian package sets: verified archive indexes (`InRelease` signed with keys
+//! committed to the repository, `Packages.xz` checked against it), Debian version ordering,
+//! dependency resolution, and the JSON manifest and lockfile formats.
+//!
+//! One module per concern; each has its own error type whose messages name the input (file,
+//! URL, index, package, field) and the problem:
+//!
+//! * [`version`]: Debian version comparison (Policy 5.6.12).
+//! * [`deps`]: relationship fields (`a (>= 1) | b:any, c [amd64]`).
+//! * [`packages`]: the fast `Packages` index parser.
+//! * [`resolve`]: dependency resolution over several suites for one architecture.
+//! * [`date`]: the RFC 2822 dates of Release files.
+//! * [`release`]: keyring, `InRelease` verification, Release fields and file checks.
+//! * [`manifest`] and [`lockfile`]: the JSON formats.
+//! * [`fetch`]: downloads (curl) and the sha256-addressed cache; atomic writes.
 
+pub mod date;
 pub mod deps;
+pub mod fetch;
 pub mod lockfile;
+pub mod manifest;
 pub mod packages;
 pub mod release;
 pub mod resolve;
 pub mod version;
-
-/// Why a lock cannot be made; each message names the input.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    #[error("{0}")]
-    Index(String),
-    #[error("{0}")]
-    Dependency(String),
-    #[error("{0}")]
-    Unsatisfiable(String),
-    #[error("{0}")]
-    Release(String),
-    #[error("{0}")]
-    Manifest(String),
-}

@@ -1,95 +1,59 @@
-//! The manifest (what to lock) and the lockfile (what was locked), both JSON.
+//! The lockfile (`<distribution>.lock.json`): every package of every set, per architecture,
+//! pinned by version, size and sha256; deterministic bytes (pretty JSON, sorted entries,
+//! trailing newline), and what changed between two of them.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::Error;
-
 pub const LOCKFILE_VERSION: u32 = 1;
 
-/// A distribution's package sets and where to find them.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Manifest {
-    /// Names the lock (and the Bazel hub repository), e.g. `debian12`.
-    pub distribution: String,
-    pub sources: Vec<Source>,
-    /// A snapshot.debian.org timestamp (`20251115T000000Z`): adds snapshot URLs.
-    #[serde(default)]
-    pub snapshot: Option<String>,
-    /// Debian architectures: amd64, arm64, armhf, s390x, ppc64el, ...
-    pub architectures: Vec<String>,
-    /// ASCII-armoured public keys, relative to the manifest.
-    pub keyring: String,
-    pub sets: BTreeMap<String, PackageSet>,
+/// What is wrong with a lockfile or with the entries it is built from.
+#[derive(Debug, thiserror::Error)]
+pub enum LockfileError {
+    #[error("{origin}: {error}")]
+    Json {
+        origin: String,
+        error: serde_json::Error,
+    },
+    #[error("cannot serialize the lockfile: {0}")]
+    Serialize(serde_json::Error),
+    #[error("{origin}: lockfile_version {found}, expected {LOCKFILE_VERSION}")]
+    Version { origin: String, found: u32 },
+    #[error(
+        "{package}: set {set} resolves {version}, but set(s) {sets} resolved {locked}; one \
+         version per architecture can be locked (constrain the request)"
+    )]
+    Inconsistent {
+        /// `name for for_arch`.
+        package: String,
+        set: String,
+        version: String,
+        sets: String,
+        locked: String,
+    },
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Source {
-    /// Archive root, e.g. `https://deb.debian.org/debian`.
-    pub url: String,
-    pub suites: Vec<String>,
-    pub components: Vec<String>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PackageSet {
-    /// Package names, optionally with a constraint: `libssl3 (>= 3.0)`.
-    pub packages: Vec<String>,
-    /// Lock the dependency closure too (false: exactly the named packages).
-    pub follow_dependencies: bool,
-}
-
-impl Manifest {
-    pub fn parse(text: &str, origin: &str) -> Result<Self, Error> {
-        let manifest: Manifest =
-            serde_json::from_str(text).map_err(|e| Error::Manifest(format!("{origin}: {e}")))?;
-        let bad = |what: String| Err(Error::Manifest(format!("{origin}: {what}")));
-        if manifest.distribution.is_empty()
-            || !manifest
-                .distribution
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_')
-        {
-            return bad(format!(
-                "distribution {:?} must be letters, digits and _",
-                manifest.distribution
-            ));
-        }
-        if manifest.sources.is_empty()
-            || manifest.architectures.is_empty()
-            || manifest.sets.is_empty()
-        {
-            return bad("needs sources, architectures and sets".into());
-        }
-        for source in &manifest.sources {
-            if !source.url.starts_with("https://") && !source.url.starts_with("http://") {
-                return bad(format!("source URL {:?} is not http(s)", source.url));
-            }
-        }
-        Ok(manifest)
-    }
-}
-
-/// The lockfile: one entry per package and target architecture, sorted.
+/// The lockfile.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct Lockfile {
     pub lockfile_version: u32,
     pub distribution: String,
+    /// The sha256 of the manifest file's bytes: a changed manifest means a stale lock.
     pub manifest_sha256: String,
+    /// Sorted by (name, for_arch).
     pub packages: Vec<LockedPackage>,
 }
 
+/// One package file, for one target architecture.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct LockedPackage {
     pub name: String,
     pub version: String,
-    /// The architecture of the file: `all` or `for_arch`.
+    /// The Debian architecture of the file: `for_arch`, or `all`.
     pub arch: String,
     /// The architecture it was resolved for.
     pub for_arch: String,
@@ -98,45 +62,332 @@ pub struct LockedPackage {
     pub urls: Vec<String>,
     pub source: String,
     pub suite: String,
-    /// Names of the locked packages it depends on (for the same architecture).
+    /// Names of the locked packages it depends on, for the same architecture (sorted).
     pub depends: Vec<String>,
-    /// The sets whose closure includes it.
+    /// Names of the sets whose closure includes it (sorted).
     pub sets: Vec<String>,
 }
 
 impl Lockfile {
     /// Pretty JSON, two-space indent, trailing newline: the same bytes for the same lock.
-    pub fn to_bytes(&self) -> Result<Vec<u8>, Error> {
-        let mut out =
-            serde_json::to_vec_pretty(self).map_err(|e| Error::Manifest(e.to_string()))?;
+    pub fn to_bytes(&self) -> Result<Vec<u8>, LockfileError> {
+        let mut out = serde_json::to_vec_pretty(self).map_err(LockfileError::Serialize)?;
         out.push(b'\n');
         Ok(out)
     }
 
-    /// What changed from `old` to `self`, one line per package (for `--check`).
-    pub fn changes_from(&self, old: &Lockfile) -> Vec<String> {
+    /// Parses a lockfile; `origin` names it.
+    pub fn from_bytes(bytes: &[u8], origin: &str) -> Result<Self, LockfileError> {
+        let lock: Lockfile =
+            serde_json::from_slice(bytes).map_err(|error| LockfileError::Json {
+                origin: origin.to_string(),
+                error,
+            })?;
+        if lock.lockfile_version != LOCKFILE_VERSION {
+            return Err(LockfileError::Version {
+                origin: origin.to_string(),
+                found: lock.lockfile_version,
+            });
+        }
+        Ok(lock)
+    }
+}
+
+/// Collects the packages each set resolved to, per architecture, into a lockfile.
+#[derive(Debug, Default)]
+pub struct LockBuilder {
+    entries: BTreeMap<(String, String), LockedPackage>,
+}
+
+impl LockBuilder {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records that `set` includes `package` (its `sets` are ignored). The same package
+    /// from several sets must be the same file; the dependencies are merged.
+    pub fn add(&mut self, set: &str, mut package: LockedPackage) -> Result<(), LockfileError> {
+        let key = (package.name.clone(), package.for_arch.clone());
+        match self.entries.get_mut(&key) {
+            Some(entry) => {
+                if (&entry.version, &entry.arch, &entry.sha256)
+                    != (&package.version, &package.arch, &package.sha256)
+                {
+                    return Err(LockfileError::Inconsistent {
+                        package: format!("{} for {}", package.name, package.for_arch),
+                        set: set.to_string(),
+                        version: package.version,
+                        sets: entry.sets.join(", "),
+                        locked: entry.version.clone(),
+                    });
+                }
+                entry.depends.append(&mut package.depends);
+                entry.depends.sort();
+                entry.depends.dedup();
+                if !entry.sets.iter().any(|s| s == set) {
+                    entry.sets.push(set.to_string());
+                    entry.sets.sort();
+                }
+            }
+            None => {
+                package.depends.sort();
+                package.depends.dedup();
+                package.sets = vec![set.to_string()];
+                self.entries.insert(key, package);
+            }
+        }
+        Ok(())
+    }
+
+    pub fn finish(self, distribution: &str, manifest_sha256: &str) -> Lockfile {
+        Lockfile {
+            lockfile_version: LOCKFILE_VERSION,
+            distribution: distribution.to_string(),
+            manifest_sha256: manifest_sha256.to_string(),
+            packages: self.entries.into_values().collect(),
+        }
+    }
+}
+
+/// What changed from an old lockfile to a new one, by (name, for_arch).
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct LockDiff {
+    /// `name version (for_arch)`.
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+    /// `name (for_arch): old -> new` or `name (for_arch): sets, depends changed`.
+    pub changed: Vec<String>,
+    /// Differences outside the packages (manifest_sha256, distribution).
+    pub header: Vec<String>,
+}
+
+impl LockDiff {
+    pub fn between(old: &Lockfile, new: &Lockfile) -> Self {
         let key = |p: &LockedPackage| (p.name.clone(), p.for_arch.clone());
         let old_map: BTreeMap<_, _> = old.packages.iter().map(|p| (key(p), p)).collect();
-        let new_map: BTreeMap<_, _> = self.packages.iter().map(|p| (key(p), p)).collect();
-        let mut out = Vec::new();
+        let new_map: BTreeMap<_, _> = new.packages.iter().map(|p| (key(p), p)).collect();
+        let mut diff = LockDiff::default();
         for (k, p) in &new_map {
             match old_map.get(k) {
-                None => out.push(format!("added {} {} ({})", p.name, p.version, p.for_arch)),
-                Some(o) if o != p => out.push(format!(
-                    "changed {} {} -> {} ({})",
-                    p.name, o.version, p.version, p.for_arch
+                None => diff
+                    .added
+                    .push(format!("{} {} ({})", p.name, p.version, p.for_arch)),
+                Some(o) if o.version != p.version => diff.changed.push(format!(
+                    "{} ({}): {} -> {}",
+                    p.name, p.for_arch, o.version, p.version
                 )),
-                _ => {}
+                Some(o) if o != p => {
+                    let fields: Vec<&str> = [
+                        ("arch", o.arch != p.arch),
+                        ("sha256", o.sha256 != p.sha256),
+                        ("size", o.size != p.size),
+                        ("urls", o.urls != p.urls),
+                        ("source", o.source != p.source),
+                        ("suite", o.suite != p.suite),
+                        ("depends", o.depends != p.depends),
+                        ("sets", o.sets != p.sets),
+                    ]
+                    .into_iter()
+                    .filter_map(|(name, differs)| differs.then_some(name))
+                    .collect();
+                    diff.changed.push(format!(
+                        "{} ({}): {} changed",
+                        p.name,
+                        p.for_arch,
+                        fields.join(", ")
+                    ));
+                }
+                Some(_) => {}
             }
         }
         for (k, p) in &old_map {
             if !new_map.contains_key(k) {
-                out.push(format!("removed {} {} ({})", p.name, p.version, p.for_arch));
+                diff.removed
+                    .push(format!("{} {} ({})", p.name, p.version, p.for_arch));
             }
         }
-        if out.is_empty() && self != old {
-            out.push("lockfile metadata changed (manifest_sha256 or format)".into());
+        if old.manifest_sha256 != new.manifest_sha256 {
+            diff.header
+                .push("manifest_sha256 changed (the manifest was edited)".into());
         }
-        out
+        if old.distribution != new.distribution {
+            diff.header.push(format!(
+                "distribution {} -> {}",
+                old.distribution, new.distribution
+            ));
+        }
+        diff
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty()
+            && self.removed.is_empty()
+            && self.changed.is_empty()
+            && self.header.is_empty()
+    }
+}
+
+impl fmt::Display for LockDiff {
+    /// A count line, then up to 20 lines per kind.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} added, {} removed, {} changed",
+            self.added.len(),
+            self.removed.len(),
+            self.changed.len()
+        )?;
+        for line in &self.header {
+            write!(f, "\n  {line}")?;
+        }
+        for (sign, lines) in [
+            ("+", &self.added),
+            ("-", &self.removed),
+            ("~", &self.changed),
+        ] {
+            for line in lines.iter().take(20) {
+                write!(f, "\n  {sign} {line}")?;
+            }
+            if lines.len() > 20 {
+                write!(f, "\n  {sign} ... and {} more", lines.len() - 20)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn package(name: &str, version: &str, for_arch: &str, depends: &[&str]) -> LockedPackage {
+        LockedPackage {
+            name: name.into(),
+            version: version.into(),
+            arch: for_arch.into(),
+            for_arch: for_arch.into(),
+            sha256: format!("{name}{version}"),
+            size: 1,
+            urls: vec![format!("https://deb.debian.org/debian/pool/{name}.deb")],
+            source: name.into(),
+            suite: "bookworm".into(),
+            depends: depends.iter().map(|s| s.to_string()).collect(),
+            sets: vec![],
+        }
+    }
+
+    fn lock() -> Lockfile {
+        let mut b = LockBuilder::new();
+        b.add("static", package("tzdata", "2025b", "arm64", &[]))
+            .unwrap();
+        b.add("base", package("libc6", "2.36", "amd64", &["libgcc-s1"]))
+            .unwrap();
+        b.add(
+            "cc",
+            package("libc6", "2.36", "amd64", &["zlib", "libgcc-s1"]),
+        )
+        .unwrap();
+        b.add("static", package("tzdata", "2025b", "amd64", &[]))
+            .unwrap();
+        b.add("base", package("tzdata", "2025b", "amd64", &[]))
+            .unwrap();
+        b.finish("debian12", "abc")
+    }
+
+    #[test]
+    fn sorted_merged_deterministic_bytes() {
+        let lock = lock();
+        let keys: Vec<(&str, &str, Vec<String>, Vec<String>)> = lock
+            .packages
+            .iter()
+            .map(|p| {
+                (
+                    p.name.as_str(),
+                    p.for_arch.as_str(),
+                    p.depends.clone(),
+                    p.sets.clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                (
+                    "libc6",
+                    "amd64",
+                    vec!["libgcc-s1".into(), "zlib".into()],
+                    vec!["base".into(), "cc".into()]
+                ),
+                (
+                    "tzdata",
+                    "amd64",
+                    vec![],
+                    vec!["base".into(), "static".into()]
+                ),
+                ("tzdata", "arm64", vec![], vec!["static".into()]),
+            ]
+        );
+        let bytes = lock.to_bytes().unwrap();
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        assert!(text.starts_with(
+            "{\n  \"lockfile_version\": 1,\n  \"distribution\": \"debian12\",\n  \
+             \"manifest_sha256\": \"abc\",\n  \"packages\": [\n    {\n      \"name\": \"libc6\",\n      \
+             \"version\": \"2.36\",\n      \"arch\": \"amd64\",\n      \"for_arch\": \"amd64\",\n      \
+             \"sha256\": "
+        ), "{text}");
+        assert!(text.ends_with("}\n"));
+        assert_eq!(Lockfile::from_bytes(&bytes, "x").unwrap(), lock);
+    }
+
+    #[test]
+    fn one_version_per_architecture() {
+        let mut b = LockBuilder::new();
+        b.add("base", package("libssl3", "3.0.17", "amd64", &[]))
+            .unwrap();
+        let err = b
+            .add("old", package("libssl3", "3.0.11", "amd64", &[]))
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "libssl3 for amd64: set old resolves 3.0.11, but set(s) base resolved 3.0.17; one \
+             version per architecture can be locked (constrain the request)"
+        );
+    }
+
+    #[test]
+    fn diff_summary() {
+        let old = lock();
+        let mut new = old.clone();
+        new.packages.remove(2);
+        new.packages[0].version = "2.37".into();
+        new.packages[1].sets.pop();
+        new.packages.push(package("zlib", "1.2", "amd64", &[]));
+        new.manifest_sha256 = "def".into();
+        let diff = LockDiff::between(&old, &new);
+        assert_eq!(
+            diff.to_string(),
+            "1 added, 1 removed, 2 changed\n  manifest_sha256 changed (the manifest was edited)\n  \
+             + zlib 1.2 (amd64)\n  - tzdata 2025b (arm64)\n  ~ libc6 (amd64): 2.36 -> 2.37\n  \
+             ~ tzdata (amd64): sets changed"
+        );
+        assert!(LockDiff::between(&old, &old).is_empty());
+    }
+
+    #[test]
+    fn rejects_unknown_fields_and_versions() {
+        let text = String::from_utf8(lock().to_bytes().unwrap()).unwrap();
+        let err = Lockfile::from_bytes(text.replace("\"size\"", "\"bytes\"").as_bytes(), "l.json")
+            .unwrap_err();
+        assert!(
+            err.to_string().starts_with("l.json: unknown field `bytes`"),
+            "{err}"
+        );
+        let err = Lockfile::from_bytes(
+            text.replace("\"lockfile_version\": 1", "\"lockfile_version\": 2")
+                .as_bytes(),
+            "l.json",
+        )
+        .unwrap_err();
+        assert_eq!(err.to_string(), "l.json: lockfile_version 2, expected 1");
     }
 }

@@ -1,332 +1,404 @@
-//! `debimage-lock`: resolve the package sets of a manifest against Debian's signed archive
-//! indexes and write (or `--check`) its lockfile.
+//! `debimage-lock`: resolve the package sets of manifests against Debian's signed archive
+//! indexes and write (or `--check`) their lockfiles.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::ExitCode;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{bail, Context, Result};
 use clap::Parser;
-use debimage_lock::lockfile::{LockedPackage, Lockfile, Manifest, LOCKFILE_VERSION};
+use debimage_lock::fetch::{write_atomically, Fetcher};
+use debimage_lock::lockfile::{LockBuilder, LockDiff, LockedPackage, Lockfile};
+use debimage_lock::manifest::LoadedManifest;
 use debimage_lock::packages::{self, Package};
-use debimage_lock::release::{parse_release, read_keyring, verify_inrelease};
+use debimage_lock::release::{Keyring, Release};
 use debimage_lock::resolve::{resolve, Index};
 use sha2::Digest;
 
+const ABOUT: &str = "Lock Debian package sets from signed archive indexes";
+
+const LONG_ABOUT: &str = "\
+Lock Debian package sets from signed archive indexes.
+
+For each manifest (JSON: sources, architectures, keyring, sets), debimage-lock downloads the
+InRelease of every suite, verifies its OpenPGP signature with the manifest's keyring (a file
+in the repository), refuses an expired Valid-Until, downloads each
+<component>/binary-<arch>/Packages.xz and checks its size and sha256 against the signed list,
+resolves every set for every architecture (the highest version across the suites; Depends and
+Pre-Depends when the set follows dependencies), and writes <distribution>.lock.json beside the
+manifest (atomically; the bytes depend only on the manifest and the archive's state).
+
+Progress goes to stderr: one line per suite, one per index fetched and parsed, one summary
+per manifest.
+
+Exit status: 0 success (with --check: every lockfile is up to date), 1 with --check when a
+lockfile is missing or would change, 2 on errors.";
+
 #[derive(Parser)]
-#[command(
-    name = "debimage-lock",
-    version,
-    about = "Lock Debian package sets from signed archive indexes",
-    long_about = "Lock Debian package sets from signed archive indexes.\n\n\
-        For each manifest (JSON: sources, architectures, keyring, sets), downloads every \
-        suite's InRelease, verifies its OpenPGP signature with the manifest's keyring, checks \
-        Valid-Until, checks each Packages.xz against the signed SHA256 list, resolves the sets \
-        and writes <distribution>.lock.json next to the manifest."
-)]
+#[command(name = "debimage-lock", version, about = ABOUT, long_about = LONG_ABOUT)]
 struct Cli {
-    /// Manifest files; default: every debian/*.json (not *.lock.json) of the workspace.
+    /// Manifest files (e.g. debian/debian12.json). Default: every debian/*.json that is not
+    /// a *.lock.json, in the workspace (under `bazel run`) or the current directory.
+    #[arg(value_name = "MANIFEST")]
     manifests: Vec<PathBuf>,
-    /// Write nothing; exit 1 when a lockfile is missing or would change.
+
+    /// Write nothing; exit 1, with a summary of added, removed and changed packages, when a
+    /// lockfile is missing or would change.
     #[arg(long)]
     check: bool,
-    /// Where downloaded Packages.xz files are kept, by sha256.
-    #[arg(long)]
+
+    /// Where downloaded Packages.xz files are kept, by sha256
+    /// [default: $XDG_CACHE_HOME/debimage-lock or ~/.cache/debimage-lock].
+    #[arg(long, value_name = "DIR")]
     cache_dir: Option<PathBuf>,
-    /// Accept an expired Valid-Until (only to reproduce an old lock from a stale mirror).
+
+    /// Accept an InRelease whose Valid-Until has passed. Only for reproducing an old lock
+    /// from an old mirror or snapshot: an expired Release may be a replayed one.
     #[arg(long)]
     ignore_valid_until: bool,
 }
 
-fn main() {
-    let mut cli = Cli::parse();
-    // Under `bazel run`, relative paths are the user's, from the workspace root.
-    if let Some(root) = std::env::var_os("BUILD_WORKSPACE_DIRECTORY") {
-        for manifest in &mut cli.manifests {
-            if manifest.is_relative() {
-                *manifest = Path::new(&root).join(&*manifest);
-            }
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(&cli) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(err) => {
+            eprintln!("debimage-lock: error: {err:#}");
+            ExitCode::from(2)
         }
-    }
-    if cli.manifests.is_empty() {
-        let root =
-            std::env::var_os("BUILD_WORKSPACE_DIRECTORY").map_or(PathBuf::from("."), PathBuf::from);
-        let dir = root.join("debian");
-        let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
-            .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
-            .unwrap_or_default();
-        found.retain(|p| {
-            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-            name.ends_with(".json") && !name.ends_with(".lock.json")
-        });
-        found.sort();
-        if found.is_empty() {
-            eprintln!(
-                "debimage-lock: error: no manifest given and none in {}",
-                dir.display()
-            );
-            std::process::exit(2);
-        }
-        cli.manifests = found;
-    }
-    let mut stale = false;
-    for manifest in &cli.manifests {
-        match lock(manifest, &cli) {
-            Ok(true) => {}
-            Ok(false) => stale = true,
-            Err(err) => {
-                eprintln!("debimage-lock: error: {err:#}");
-                std::process::exit(2);
-            }
-        }
-    }
-    if stale {
-        std::process::exit(1);
     }
 }
 
-/// An index of one suite, component and architecture, decompressed.
-struct SuiteIndex {
-    suite: String,
-    base_url: String,
-    arch: String,
+fn progress(message: std::fmt::Arguments) {
+    eprintln!("debimage-lock: {message}");
+}
+
+/// Locks (or checks) every manifest; false when `--check` found a stale lockfile.
+fn run(cli: &Cli) -> Result<bool> {
+    let workspace = std::env::var_os("BUILD_WORKSPACE_DIRECTORY").map(PathBuf::from);
+    let manifests: Vec<PathBuf> = if cli.manifests.is_empty() {
+        default_manifests(workspace.as_deref().unwrap_or(Path::new(".")))?
+    } else {
+        // Under `bazel run`, relative paths are the user's, from the workspace root.
+        cli.manifests
+            .iter()
+            .map(|m| match &workspace {
+                Some(root) if m.is_relative() => root.join(m),
+                _ => m.clone(),
+            })
+            .collect()
+    };
+    let fetcher = Fetcher::new(
+        cli.cache_dir
+            .clone()
+            .unwrap_or_else(Fetcher::default_cache_dir),
+    );
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .context("the system clock is before 1970")?
+        .as_secs();
+    let now = i64::try_from(now).context("the system clock is out of range")?;
+    let mut up_to_date = true;
+    for path in &manifests {
+        let manifest = LoadedManifest::load(path)?;
+        let lockfile =
+            lock(&manifest, &fetcher, cli, now).with_context(|| format!("{}", path.display()))?;
+        up_to_date &= write_or_check(&manifest, &lockfile, cli.check)?;
+    }
+    Ok(up_to_date)
+}
+
+fn default_manifests(root: &Path) -> Result<Vec<PathBuf>> {
+    let dir = root.join("debian");
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(&dir)
+        .with_context(|| format!("no manifest given, and cannot list {}", dir.display()))?
+    {
+        let path = entry
+            .with_context(|| format!("cannot list {}", dir.display()))?
+            .path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.ends_with(".json") && !name.ends_with(".lock.json") {
+            found.push(path);
+        }
+    }
+    if found.is_empty() {
+        bail!("no manifest given and none in {}", dir.display());
+    }
+    found.sort();
+    Ok(found)
+}
+
+/// One suite of one archive, its InRelease verified.
+struct Suite<'m> {
+    base_url: &'m str,
+    name: &'m str,
+    components: &'m [String],
+    release: Release,
+    inrelease_url: String,
+}
+
+/// A decompressed, verified Packages index.
+struct IndexText<'m> {
+    suite: &'m Suite<'m>,
+    origin: String,
     text: String,
 }
 
-/// Locks one manifest; false when `--check` finds the lockfile out of date.
-fn lock(manifest_path: &Path, cli: &Cli) -> Result<bool> {
+fn lock(loaded: &LoadedManifest, fetcher: &Fetcher, cli: &Cli, now: i64) -> Result<Lockfile> {
     let started = Instant::now();
-    let manifest_bytes = std::fs::read(manifest_path)
-        .with_context(|| format!("cannot read {}", manifest_path.display()))?;
-    let origin = manifest_path.display().to_string();
-    let manifest = Manifest::parse(&String::from_utf8_lossy(&manifest_bytes), &origin)?;
-    let dir = manifest_path.parent().unwrap_or(Path::new("."));
-    let keyring_path = dir.join(&manifest.keyring);
+    let manifest = &loaded.manifest;
+    let keyring_path = loaded.keyring_path();
     let keyring_text = std::fs::read_to_string(&keyring_path)
-        .with_context(|| format!("{origin}: cannot read keyring {}", keyring_path.display()))?;
-    let keys = read_keyring(&keyring_text, &keyring_path.display().to_string())?;
-    let cache = cli.cache_dir.clone().unwrap_or_else(default_cache_dir);
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
+        .with_context(|| format!("cannot read keyring {}", keyring_path.display()))?;
+    let keyring = Keyring::from_armored(&keyring_text, &keyring_path.display().to_string())?;
 
-    let mut indexes = Vec::new();
+    let mut suites = Vec::new();
     for source in &manifest.sources {
         for suite in &source.suites {
-            let url = format!("{}/dists/{suite}/InRelease", source.url);
-            let inrelease =
-                String::from_utf8(fetch(&url)?).with_context(|| format!("{url}: not text"))?;
-            let signed = verify_inrelease(&inrelease, &keys, &url)?;
-            let release = parse_release(&signed, &url)?;
-            if !cli.ignore_valid_until {
-                release.check_valid(now, &url)?;
-            }
-            for arch in &manifest.architectures {
-                if !release.architectures.is_empty() && !release.architectures.contains(arch) {
-                    // e.g. bookworm-security (LTS) no longer builds s390x.
-                    eprintln!("debimage-lock: {suite}: no {arch} packages; skipped for {arch}");
-                    continue;
-                }
-                for component in &source.components {
-                    let path = format!("{component}/binary-{arch}/Packages.xz");
-                    let (_, sha256) = release
-                        .sha256
-                        .get(&path)
-                        .with_context(|| format!("{url}: {path} is not listed"))?;
-                    // by-hash URLs (as apt uses them) are immutable: no mismatch while a mirror
-                    // is half updated.
-                    let dists = format!("{}/dists/{suite}", source.url);
-                    let by_hash =
-                        format!("{dists}/{component}/binary-{arch}/by-hash/SHA256/{sha256}");
-                    let bytes =
-                        fetch_cached(&[by_hash, format!("{dists}/{path}")], &cache, sha256)?;
-                    release.check_file(&path, &bytes, &url)?;
-                    let mut text = String::new();
-                    xz2::read::XzDecoder::new(&bytes[..])
-                        .read_to_string(&mut text)
-                        .with_context(|| format!("{suite}/{path}: cannot decompress"))?;
-                    eprintln!(
-                        "debimage-lock: {suite} {component} {arch}: {} MB verified",
-                        text.len() / 1_000_000
-                    );
-                    indexes.push(SuiteIndex {
-                        suite: suite.clone(),
-                        base_url: source.url.clone(),
-                        arch: arch.clone(),
-                        text,
-                    });
-                }
-            }
+            suites.push(fetch_release(
+                fetcher,
+                &keyring,
+                source.url.as_str(),
+                suite,
+                &source.components,
+                cli,
+                now,
+            )?);
         }
     }
 
-    let mut locked: BTreeMap<(String, String), LockedPackage> = BTreeMap::new();
+    let mut builder = LockBuilder::new();
+    let mut summary = Vec::new();
     for arch in &manifest.architectures {
-        let parse_started = Instant::now();
-        let parsed: Vec<(&SuiteIndex, Vec<Package>)> = indexes
-            .iter()
-            .filter(|i| &i.arch == arch)
-            .map(|i| {
-                Ok((
-                    i,
-                    packages::parse(&i.text, &format!("{} {}", i.suite, i.arch))?,
-                ))
-            })
-            .collect::<Result<_>>()?;
-        let mut index = Index::new(arch);
-        for (suite_index, packages) in &parsed {
-            index.add(packages, &suite_index.suite, &suite_index.base_url)?;
+        let texts = fetch_indexes(fetcher, &suites, arch)?;
+        let mut parsed: Vec<(&IndexText, Vec<Package>)> = Vec::new();
+        for index in &texts {
+            let parse_started = Instant::now();
+            let packages = packages::parse(&index.text, &index.origin)?;
+            progress(format_args!(
+                "{}: {} packages parsed in {:.1} ms",
+                index.origin,
+                packages.len(),
+                parse_started.elapsed().as_secs_f64() * 1000.0,
+            ));
+            parsed.push((index, packages));
         }
-        let parse_time = parse_started.elapsed();
+        let mut index = Index::new(arch);
+        for (text, packages) in &parsed {
+            index.add(packages, text.suite.name, text.suite.base_url)?;
+        }
         let mut counts = Vec::new();
         for (set_name, set) in &manifest.sets {
             let selected = resolve(&index, &set.packages, set.follow_dependencies)
-                .with_context(|| format!("{origin}: set {set_name} for {arch}"))?;
+                .with_context(|| format!("set {set_name} for {arch}"))?;
             counts.push(format!("{set_name} {}", selected.len()));
-            for (name, selection) in selected {
+            for selection in selected.values() {
                 let p = selection.candidate.package;
-                let entry = locked
-                    .entry((name.to_string(), arch.clone()))
-                    .or_insert_with(|| LockedPackage {
-                        name: name.to_string(),
-                        version: p.version.to_string(),
-                        arch: p.architecture.to_string(),
-                        for_arch: arch.clone(),
-                        sha256: p.sha256.to_string(),
-                        size: p.size,
-                        urls: urls(&manifest, selection.candidate.base_url, p.filename),
-                        source: p.source.to_string(),
-                        suite: selection.candidate.suite.to_string(),
-                        depends: Vec::new(),
-                        sets: Vec::new(),
-                    });
-                let depends: BTreeSet<String> = entry
-                    .depends
-                    .iter()
-                    .cloned()
-                    .chain(selection.depends.iter().map(|d| d.to_string()))
-                    .collect();
-                entry.depends = depends.into_iter().collect();
-                entry.sets.push(set_name.clone());
+                builder
+                    .add(
+                        set_name,
+                        LockedPackage {
+                            name: p.name.to_string(),
+                            version: p.version.to_string(),
+                            arch: p.architecture.to_string(),
+                            for_arch: arch.clone(),
+                            sha256: p.sha256.to_string(),
+                            size: p.size,
+                            urls: manifest.urls(selection.candidate.base_url, p.filename),
+                            source: p.source.to_string(),
+                            suite: selection.candidate.suite.to_string(),
+                            depends: selection.depends.iter().map(|d| d.to_string()).collect(),
+                            sets: Vec::new(),
+                        },
+                    )
+                    .with_context(|| format!("set {set_name} for {arch}"))?;
             }
         }
-        eprintln!(
-            "debimage-lock: {} {arch}: indexes parsed in {:.0} ms; {}",
-            manifest.distribution,
-            parse_time.as_secs_f64() * 1000.0,
-            counts.join(", ")
-        );
-    }
-    // A dependency that only one set's closure selected is still a locked package; drop
-    // names that point outside the lock (sets that do not follow dependencies).
-    let present: BTreeSet<(String, String)> = locked.keys().cloned().collect();
-    for ((_, arch), p) in locked.iter_mut() {
-        p.depends
-            .retain(|d| present.contains(&(d.clone(), arch.clone())));
-        p.sets.sort();
+        summary.push(format!("{arch}: {}", counts.join(", ")));
     }
 
-    let lockfile = Lockfile {
-        lockfile_version: LOCKFILE_VERSION,
-        distribution: manifest.distribution.clone(),
-        manifest_sha256: hex::encode(sha2::Sha256::digest(&manifest_bytes)),
-        packages: locked.into_values().collect(),
-    };
-    let bytes = lockfile.to_bytes()?;
-    let out = dir.join(format!("{}.lock.json", manifest.distribution));
-    if cli.check {
-        let current = std::fs::read(&out).ok();
-        if current.as_deref() == Some(&bytes[..]) {
-            eprintln!("debimage-lock: {} is up to date", out.display());
-            return Ok(true);
-        }
-        eprintln!("debimage-lock: {} is out of date:", out.display());
-        if let Some(old) = current.and_then(|c| serde_json::from_slice::<Lockfile>(&c).ok()) {
-            for change in lockfile.changes_from(&old) {
-                eprintln!("  {change}");
-            }
-        }
-        return Ok(false);
-    }
-    write_atomically(&out, &bytes)?;
-    eprintln!(
-        "debimage-lock: wrote {} ({} packages) in {:.1} s",
-        out.display(),
-        lockfile.packages.len(),
-        started.elapsed().as_secs_f64()
+    let lockfile = builder.finish(
+        &manifest.distribution,
+        &hex::encode(sha2::Sha256::digest(&loaded.bytes)),
     );
-    Ok(true)
+    progress(format_args!(
+        "{}: {} entries ({}) in {:.1} s",
+        manifest.distribution,
+        lockfile.packages.len(),
+        summary.join("; "),
+        started.elapsed().as_secs_f64()
+    ));
+    Ok(lockfile)
 }
 
-fn urls(manifest: &Manifest, base_url: &str, filename: &str) -> Vec<String> {
-    let mut urls = vec![format!("{base_url}/{filename}")];
-    if let Some(timestamp) = &manifest.snapshot {
-        let archive = base_url.rsplit('/').next().unwrap_or("debian");
-        urls.push(format!(
-            "https://snapshot.debian.org/archive/{archive}/{timestamp}/{filename}"
+/// Downloads and verifies one suite's InRelease.
+fn fetch_release<'m>(
+    fetcher: &Fetcher,
+    keyring: &Keyring,
+    base_url: &'m str,
+    suite: &'m str,
+    components: &'m [String],
+    cli: &Cli,
+    now: i64,
+) -> Result<Suite<'m>> {
+    let url = format!("{base_url}/dists/{suite}/InRelease");
+    let bytes = fetcher.get(&url)?;
+    let text = String::from_utf8(bytes).with_context(|| format!("{url}: not UTF-8 text"))?;
+    let verified = keyring.verify_inrelease(&text, &url)?;
+    let release = Release::parse(&verified.text, &url)?;
+    release.check_suite(suite, &url)?;
+    if cli.ignore_valid_until {
+        if let Err(err) = release.check_valid_until(now, &url) {
+            progress(format_args!("warning: {err} (ignored)"));
+        }
+    } else {
+        release.check_valid_until(now, &url)?;
+    }
+    let signers: Vec<&str> = verified
+        .signers
+        .iter()
+        .map(|k| k.user_id.split(" <").next().unwrap_or(k.user_id.as_str()))
+        .collect();
+    let date = release
+        .date
+        .map_or("no Date".into(), debimage_lock::date::format_utc);
+    progress(format_args!(
+        "{suite}: InRelease of {date} verified (signed by {})",
+        signers.join("; ")
+    ));
+    Ok(Suite {
+        base_url,
+        name: suite,
+        components,
+        release,
+        inrelease_url: url,
+    })
+}
+
+/// Downloads (or takes from the cache), checks and decompresses the Packages indexes of
+/// every suite and component for `arch`. Suites without indexes for `arch` (e.g. a security
+/// archive that dropped an architecture) are skipped with a notice.
+fn fetch_indexes<'m>(
+    fetcher: &Fetcher,
+    suites: &'m [Suite<'m>],
+    arch: &str,
+) -> Result<Vec<IndexText<'m>>> {
+    let mut texts = Vec::new();
+    for suite in suites {
+        if !suite.release.architectures.iter().any(|a| a == arch) {
+            progress(format_args!(
+                "{}: no {arch} indexes (Architectures: {}); skipped for {arch}",
+                suite.name,
+                suite.release.architectures.join(" ")
+            ));
+            continue;
+        }
+        for component in suite.components {
+            let path = format!("{component}/binary-{arch}/Packages.xz");
+            let origin = format!("{} {component} {arch}", suite.name);
+            let entry = suite.release.entry(&path, &suite.inrelease_url)?;
+            let dists = format!("{}/dists/{}", suite.base_url, suite.name);
+            let mut urls = Vec::new();
+            if suite.release.acquire_by_hash {
+                // Immutable: no mismatch while a mirror is half updated.
+                urls.push(format!(
+                    "{dists}/{component}/binary-{arch}/by-hash/SHA256/{}",
+                    entry.sha256
+                ));
+            }
+            urls.push(format!("{dists}/{path}"));
+            let fetch_started = Instant::now();
+            let fetched = fetcher
+                .get_by_sha256(&urls, &entry.sha256)
+                .with_context(|| format!("{origin}: {path}"))?;
+            suite
+                .release
+                .check_file(&path, &fetched.bytes, &suite.inrelease_url)?;
+            let fetch_time = fetch_started.elapsed();
+            let decompress_started = Instant::now();
+            let text = packages::decompress_xz(&fetched.bytes, &origin)?;
+            progress(format_args!(
+                "{origin}: Packages.xz {:.1} MB {} in {:.1} s, size and sha256 as signed; {:.1} MB \
+                 decompressed in {:.1} s",
+                fetched.bytes.len() as f64 / 1e6,
+                if fetched.cached {
+                    "from the cache"
+                } else {
+                    "downloaded"
+                },
+                fetch_time.as_secs_f64(),
+                text.len() as f64 / 1e6,
+                decompress_started.elapsed().as_secs_f64()
+            ));
+            texts.push(IndexText {
+                suite,
+                origin,
+                text,
+            });
+        }
+    }
+    if texts.is_empty() {
+        bail!("no suite has indexes for architecture {arch}");
+    }
+    Ok(texts)
+}
+
+/// Writes the lockfile, or with `check` compares it; false when the check finds it stale.
+fn write_or_check(loaded: &LoadedManifest, lockfile: &Lockfile, check: bool) -> Result<bool> {
+    let bytes = lockfile.to_bytes()?;
+    let out = loaded.lockfile_path();
+    if !check {
+        write_atomically(&out, &bytes)
+            .with_context(|| format!("cannot write {}", out.display()))?;
+        progress(format_args!(
+            "wrote {} ({} bytes)",
+            out.display(),
+            bytes.len()
         ));
+        return Ok(true);
     }
-    urls
-}
-
-fn default_cache_dir() -> PathBuf {
-    std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
-        .unwrap_or_else(std::env::temp_dir)
-        .join("debimage-lock")
-}
-
-/// Downloads with curl: it honours the system's CA store and proxy settings, which a
-/// from-scratch TLS stack would not.
-fn fetch(url: &str) -> Result<Vec<u8>> {
-    let out = Command::new("curl")
-        .args(["-fsSL", "--retry", "3", "--connect-timeout", "20", url])
-        .output()
-        .context("cannot run curl")?;
-    if !out.status.success() {
-        bail!(
-            "{url}: download failed: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
-    }
-    Ok(out.stdout)
-}
-
-/// The first of `urls` whose content has `sha256`, from the cache when it is there.
-fn fetch_cached(urls: &[String], cache: &Path, sha256: &str) -> Result<Vec<u8>> {
-    let path = cache.join(sha256);
-    let matches = |bytes: &[u8]| hex::encode(sha2::Sha256::digest(bytes)) == sha256;
-    if let Ok(bytes) = std::fs::read(&path) {
-        if matches(&bytes) {
-            return Ok(bytes);
+    let current = match std::fs::read(&out) {
+        Ok(current) => current,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            progress(format_args!(
+                "{} is missing; run debimage-lock {}",
+                out.display(),
+                loaded.path.display()
+            ));
+            return Ok(false);
         }
+        Err(err) => return Err(err).with_context(|| format!("cannot read {}", out.display())),
+    };
+    if current == bytes {
+        progress(format_args!("{} is up to date", out.display()));
+        return Ok(true);
     }
-    let mut last = Err(anyhow::anyhow!("no URL to fetch"));
-    for url in urls {
-        last = fetch(url);
-        if last.as_ref().is_ok_and(|b| matches(b)) {
-            break;
-        }
+    match Lockfile::from_bytes(&current, &out.display().to_string()) {
+        Ok(old) => progress(format_args!(
+            "{} is out of date: {}",
+            out.display(),
+            LockDiff::between(&old, lockfile)
+        )),
+        Err(err) => progress(format_args!(
+            "{} is out of date (and unreadable: {err})",
+            out.display()
+        )),
     }
-    // A mismatch is reported against the signed Release by the caller.
-    let bytes = last?;
-    std::fs::create_dir_all(cache).with_context(|| format!("cannot create {}", cache.display()))?;
-    write_atomically(&path, &bytes)?;
-    Ok(bytes)
+    Ok(false)
 }
 
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("cannot write in {}", dir.display()))?;
-    tmp.write_all(bytes)?;
-    tmp.persist(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+        let cli = Cli::try_parse_from(["debimage-lock", "a.json", "b.json", "--check"]).unwrap();
+        assert_eq!(cli.manifests.len(), 2);
+        assert!(cli.check && !cli.ignore_valid_until);
+    }
 }

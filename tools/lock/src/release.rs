@@ -1,240 +1,450 @@
-//! `InRelease`: the OpenPGP-signed list of a suite's index files with their SHA256 sums.
+//! `InRelease`: a suite's OpenPGP cleartext-signed list of index files with their sizes and
+//! SHA256 sums. The signature is checked (rPGP) against a keyring committed to the
+//! repository; only the signed text is parsed; `Valid-Until` is checked against a given
+//! time; downloaded index files are checked against the signed list before they are read.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use pgp::composed::cleartext::CleartextSignedMessage;
 use pgp::composed::{Deserializable, SignedPublicKey};
+use pgp::types::PublicKeyTrait;
+use sha2::Digest;
 
-use crate::Error;
+use crate::date::{format_utc, parse_rfc2822, DateError};
 
-/// The parts of a suite's Release that locking needs.
+/// What is wrong with a keyring, an InRelease, or a file it lists. `origin` names the keyring
+/// file or the InRelease URL.
+#[derive(Debug, thiserror::Error)]
+pub enum ReleaseError {
+    #[error("{origin}: no OpenPGP public key block")]
+    NoKeys { origin: String },
+    #[error("{origin}: key block {index}: {message}")]
+    BadKey {
+        origin: String,
+        index: usize,
+        message: String,
+    },
+    #[error("{origin}: not an OpenPGP cleartext-signed InRelease: {message}")]
+    NotSigned { origin: String, message: String },
+    #[error(
+        "{origin}: no signature verifies with a key of {keyring} ({signatures} signature(s) \
+         checked): tampered with, or signed by a key not in the keyring"
+    )]
+    Unverified {
+        origin: String,
+        keyring: String,
+        signatures: usize,
+    },
+    #[error("{origin}: {field}: {error}")]
+    Date {
+        origin: String,
+        field: &'static str,
+        error: DateError,
+    },
+    #[error("{origin}: SHA256 entry {line:?}: {problem}")]
+    BadEntry {
+        origin: String,
+        line: String,
+        problem: &'static str,
+    },
+    #[error("{origin}: no SHA256 file list")]
+    NoFiles { origin: String },
+    #[error("{origin}: this is the Release of {found}, not of {wanted} (wrong suite served?)")]
+    WrongSuite {
+        origin: String,
+        wanted: String,
+        found: String,
+    },
+    #[error(
+        "{origin}: expired: Valid-Until {valid_until} is before now ({now}); a stale mirror or a \
+         replayed Release (--ignore-valid-until reproduces old locks)"
+    )]
+    Expired {
+        origin: String,
+        valid_until: String,
+        now: String,
+    },
+    #[error("{origin}: {path} is not in the signed SHA256 list")]
+    NotListed { origin: String, path: String },
+    #[error(
+        "{origin}: {path}: downloaded {got_size} bytes with sha256 {got_sha256}, but the signed \
+         Release lists {size} bytes with sha256 {sha256}"
+    )]
+    Mismatch {
+        origin: String,
+        path: String,
+        got_size: u64,
+        got_sha256: String,
+        size: u64,
+        sha256: String,
+    },
+}
+
+/// One key of the keyring.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyInfo {
+    /// The primary key's fingerprint, upper-case hex.
+    pub fingerprint: String,
+    /// The first user ID.
+    pub user_id: String,
+    /// Fingerprints of the subkeys accepted for signing (their binding signature verifies
+    /// and allows signing).
+    pub signing_subkeys: Vec<String>,
+}
+
+/// Trusted public keys: ASCII-armoured key blocks from a file of the repository. Primary keys
+/// and their properly bound signing subkeys may sign.
+pub struct Keyring {
+    origin: String,
+    keys: Vec<(SignedPublicKey, KeyInfo)>,
+}
+
+impl Keyring {
+    /// Reads one or more concatenated `-----BEGIN PGP PUBLIC KEY BLOCK-----` blocks. Third-
+    /// party certifications are not checked (their issuers are not in the keyring); subkey
+    /// bindings are.
+    pub fn from_armored(text: &str, origin: &str) -> Result<Self, ReleaseError> {
+        const BEGIN: &str = "-----BEGIN PGP PUBLIC KEY BLOCK-----";
+        let mut keys = Vec::new();
+        for (index, block) in text.split(BEGIN).skip(1).enumerate() {
+            let bad = |message: String| ReleaseError::BadKey {
+                origin: origin.to_string(),
+                index: index + 1,
+                message,
+            };
+            let (key, _) = SignedPublicKey::from_string(&format!("{BEGIN}{block}"))
+                .map_err(|e| bad(e.to_string()))?;
+            let signing_subkeys = key
+                .public_subkeys
+                .iter()
+                .filter(|sub| {
+                    sub.verify(&key.primary_key).is_ok()
+                        && sub.signatures.iter().any(|s| s.key_flags().sign())
+                })
+                .map(|sub| fingerprint(&sub.key))
+                .collect();
+            let user_id = key
+                .details
+                .users
+                .first()
+                .map(|u| String::from_utf8_lossy(u.id.id()).into_owned())
+                .ok_or_else(|| bad("no user ID".into()))?;
+            let info = KeyInfo {
+                fingerprint: fingerprint(&key.primary_key),
+                user_id,
+                signing_subkeys,
+            };
+            keys.push((key, info));
+        }
+        if keys.is_empty() {
+            return Err(ReleaseError::NoKeys {
+                origin: origin.to_string(),
+            });
+        }
+        Ok(Self {
+            origin: origin.to_string(),
+            keys,
+        })
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &KeyInfo> {
+        self.keys.iter().map(|(_, info)| info)
+    }
+
+    /// Verifies a cleartext-signed InRelease; returns the signed text (dash-escaping
+    /// removed, LF line ends) and the keys that made a good signature. `origin` names the
+    /// InRelease (its URL).
+    pub fn verify_inrelease(&self, text: &str, origin: &str) -> Result<Verified, ReleaseError> {
+        let (message, _) =
+            CleartextSignedMessage::from_string(text).map_err(|e| ReleaseError::NotSigned {
+                origin: origin.to_string(),
+                message: e.to_string(),
+            })?;
+        let mut signers = Vec::new();
+        for (key, info) in &self.keys {
+            let by_subkey = key.public_subkeys.iter().any(|sub| {
+                info.signing_subkeys.contains(&fingerprint(&sub.key))
+                    && message.verify(&sub.key).is_ok()
+            });
+            if by_subkey || message.verify(&key.primary_key).is_ok() {
+                signers.push(info.clone());
+            }
+        }
+        if signers.is_empty() {
+            return Err(ReleaseError::Unverified {
+                origin: origin.to_string(),
+                keyring: self.origin.clone(),
+                signatures: message.signatures().len(),
+            });
+        }
+        // Exactly the text the signatures cover, with LF line ends and the final line end
+        // (which the signature does not cover) restored, as gpgv outputs it.
+        let mut text = message.signed_text().replace("\r\n", "\n");
+        if !text.is_empty() && !text.ends_with('\n') {
+            text.push('\n');
+        }
+        Ok(Verified { text, signers })
+    }
+}
+
+fn fingerprint(key: &impl PublicKeyTrait) -> String {
+    hex::encode_upper(key.fingerprint().as_bytes())
+}
+
+/// The signed text of an InRelease and who signed it.
 #[derive(Debug, Clone)]
+pub struct Verified {
+    pub text: String,
+    pub signers: Vec<KeyInfo>,
+}
+
+/// A file listed in the Release: its size and SHA256.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileEntry {
+    pub size: u64,
+    pub sha256: String,
+}
+
+/// The parts of a (verified) Release that locking needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Release {
+    pub suite: String,
+    pub codename: String,
     /// Seconds since the epoch.
     pub date: Option<i64>,
     pub valid_until: Option<i64>,
-    /// The architectures the suite has indexes for (`Architectures:`).
+    /// `Architectures:`: the suite has indexes for these (plus `all`).
     pub architectures: Vec<String>,
-    /// Path (e.g. `main/binary-amd64/Packages.xz`) -> (size, sha256 hex).
-    pub sha256: HashMap<String, (u64, String)>,
-}
-
-/// Public keys from ASCII-armoured text holding one or more key blocks. The keyring is
-/// trusted data from the repository; the keys carry third-party certifications whose issuers
-/// are not in it, so only parsing is required here.
-pub fn read_keyring(armored: &str, origin: &str) -> Result<Vec<SignedPublicKey>, Error> {
-    const BEGIN: &str = "-----BEGIN PGP PUBLIC KEY BLOCK-----";
-    let mut keys = Vec::new();
-    for block in armored.split(BEGIN).skip(1) {
-        let (key, _) = SignedPublicKey::from_string(&format!("{BEGIN}{block}"))
-            .map_err(|e| Error::Release(format!("{origin}: key {}: {e}", keys.len() + 1)))?;
-        keys.push(key);
-    }
-    if keys.is_empty() {
-        return Err(Error::Release(format!("{origin}: no public key")));
-    }
-    Ok(keys)
-}
-
-/// Verifies a cleartext-signed `InRelease` against `keys` (primary keys and their signing
-/// subkeys); returns the signed text.
-pub fn verify_inrelease(
-    text: &str,
-    keys: &[SignedPublicKey],
-    origin: &str,
-) -> Result<String, Error> {
-    let (message, _) = CleartextSignedMessage::from_string(text)
-        .map_err(|e| Error::Release(format!("{origin}: not a signed InRelease: {e}")))?;
-    let verified = keys.iter().any(|key| {
-        message.verify(key).is_ok()
-            || key
-                .public_subkeys
-                .iter()
-                .any(|sub| message.verify(&sub.key).is_ok())
-    });
-    if !verified {
-        return Err(Error::Release(format!(
-            "{origin}: no signature verifies with a key of the keyring"
-        )));
-    }
-    Ok(message.text().to_string())
-}
-
-/// Parses the signed Release text.
-pub fn parse_release(text: &str, origin: &str) -> Result<Release, Error> {
-    let mut release = Release {
-        date: None,
-        valid_until: None,
-        architectures: Vec::new(),
-        sha256: HashMap::new(),
-    };
-    let mut in_sha256 = false;
-    for line in text.lines() {
-        if let Some(entry) = line.strip_prefix(' ') {
-            if in_sha256 {
-                let fields: Vec<&str> = entry.split_whitespace().collect();
-                let [sum, size, path] = fields.as_slice() else {
-                    return Err(Error::Release(format!(
-                        "{origin}: bad SHA256 line {line:?}"
-                    )));
-                };
-                let size = size
-                    .parse()
-                    .map_err(|_| Error::Release(format!("{origin}: bad size in {line:?}")))?;
-                release
-                    .sha256
-                    .insert(path.to_string(), (size, sum.to_string()));
-            }
-            continue;
-        }
-        in_sha256 = false;
-        let (field, value) = line.split_once(':').unwrap_or((line, ""));
-        let value = value.trim();
-        match field {
-            "SHA256" => in_sha256 = true,
-            "Architectures" => {
-                release.architectures = value.split_whitespace().map(str::to_string).collect()
-            }
-            "Date" => {
-                release.date = Some(
-                    parse_date(value)
-                        .ok_or_else(|| Error::Release(format!("{origin}: bad Date {value:?}")))?,
-                )
-            }
-            "Valid-Until" => {
-                release.valid_until = Some(parse_date(value).ok_or_else(|| {
-                    Error::Release(format!("{origin}: bad Valid-Until {value:?}"))
-                })?)
-            }
-            _ => {}
-        }
-    }
-    if release.sha256.is_empty() {
-        return Err(Error::Release(format!("{origin}: no SHA256 file list")));
-    }
-    Ok(release)
+    pub components: Vec<String>,
+    /// `Acquire-By-Hash: yes`: files are also under `by-hash/SHA256/<sum>`.
+    pub acquire_by_hash: bool,
+    /// Path (e.g. `main/binary-amd64/Packages.xz`) to size and SHA256.
+    pub files: BTreeMap<String, FileEntry>,
 }
 
 impl Release {
+    /// Parses Release text (the signed text of an InRelease); `origin` names it.
+    pub fn parse(text: &str, origin: &str) -> Result<Self, ReleaseError> {
+        let mut release = Release {
+            suite: String::new(),
+            codename: String::new(),
+            date: None,
+            valid_until: None,
+            architectures: Vec::new(),
+            components: Vec::new(),
+            acquire_by_hash: false,
+            files: BTreeMap::new(),
+        };
+        let date = |field, value: &str| {
+            parse_rfc2822(value).map_err(|error| ReleaseError::Date {
+                origin: origin.to_string(),
+                field,
+                error,
+            })
+        };
+        let mut in_sha256 = false;
+        for line in text.lines() {
+            if line.starts_with([' ', '\t']) {
+                if in_sha256 {
+                    let bad = |problem| ReleaseError::BadEntry {
+                        origin: origin.to_string(),
+                        line: line.trim().to_string(),
+                        problem,
+                    };
+                    let fields: Vec<&str> = line.split_whitespace().collect();
+                    let [sum, size, path] = fields.as_slice() else {
+                        return Err(bad("expected \"sha256 size path\""));
+                    };
+                    if sum.len() != 64 || !sum.bytes().all(|c| c.is_ascii_hexdigit()) {
+                        return Err(bad("bad sha256"));
+                    }
+                    let size = size.parse().map_err(|_| bad("bad size"))?;
+                    release.files.insert(
+                        path.to_string(),
+                        FileEntry {
+                            size,
+                            sha256: sum.to_ascii_lowercase(),
+                        },
+                    );
+                }
+                continue;
+            }
+            in_sha256 = false;
+            let (field, value) = line.split_once(':').unwrap_or((line, ""));
+            let value = value.trim();
+            let words = || value.split_whitespace().map(str::to_string).collect();
+            match field {
+                "SHA256" => in_sha256 = true,
+                "Suite" => release.suite = value.to_string(),
+                "Codename" => release.codename = value.to_string(),
+                "Architectures" => release.architectures = words(),
+                "Components" => release.components = words(),
+                "Acquire-By-Hash" => release.acquire_by_hash = value == "yes",
+                "Date" => release.date = Some(date("Date", value)?),
+                "Valid-Until" => release.valid_until = Some(date("Valid-Until", value)?),
+                _ => {}
+            }
+        }
+        if release.files.is_empty() {
+            return Err(ReleaseError::NoFiles {
+                origin: origin.to_string(),
+            });
+        }
+        Ok(release)
+    }
+
+    /// Refuses a Release that is not of `suite` (by its `Suite` or `Codename`), as apt does.
+    pub fn check_suite(&self, suite: &str, origin: &str) -> Result<(), ReleaseError> {
+        if self.suite == suite || self.codename == suite {
+            return Ok(());
+        }
+        Err(ReleaseError::WrongSuite {
+            origin: origin.to_string(),
+            wanted: suite.to_string(),
+            found: format!("{} ({})", self.codename, self.suite),
+        })
+    }
+
     /// Refuses a Release whose Valid-Until lies before `now` (seconds since the epoch).
-    pub fn check_valid(&self, now: i64, origin: &str) -> Result<(), Error> {
+    pub fn check_valid_until(&self, now: i64, origin: &str) -> Result<(), ReleaseError> {
         match self.valid_until {
-            Some(until) if until < now => Err(Error::Release(format!(
-                "{origin}: expired: Valid-Until {} is in the past (replayed or stale mirror?)",
-                format_date(until)
-            ))),
+            Some(until) if until < now => Err(ReleaseError::Expired {
+                origin: origin.to_string(),
+                valid_until: format_utc(until),
+                now: format_utc(now),
+            }),
             _ => Ok(()),
         }
     }
 
+    /// The signed size and SHA256 of `path` (e.g. `main/binary-amd64/Packages.xz`).
+    pub fn entry(&self, path: &str, origin: &str) -> Result<&FileEntry, ReleaseError> {
+        self.files.get(path).ok_or_else(|| ReleaseError::NotListed {
+            origin: origin.to_string(),
+            path: path.to_string(),
+        })
+    }
+
     /// Checks downloaded bytes of `path` against the signed size and SHA256.
-    pub fn check_file(&self, path: &str, bytes: &[u8], origin: &str) -> Result<(), Error> {
-        use sha2::Digest;
-        let (size, sum) = self.sha256.get(path).ok_or_else(|| {
-            Error::Release(format!("{origin}: {path} is not listed in the Release"))
-        })?;
-        let got = hex::encode(sha2::Sha256::digest(bytes));
-        if bytes.len() as u64 != *size || &got != sum {
-            return Err(Error::Release(format!(
-                "{origin}: {path}: {} bytes with sha256 {got}, but the signed Release says {size} bytes with {sum}",
-                bytes.len()
-            )));
+    pub fn check_file(&self, path: &str, bytes: &[u8], origin: &str) -> Result<(), ReleaseError> {
+        let entry = self.entry(path, origin)?;
+        let got_size = bytes.len() as u64;
+        let got_sha256 = hex::encode(sha2::Sha256::digest(bytes));
+        if got_size != entry.size || got_sha256 != entry.sha256 {
+            return Err(ReleaseError::Mismatch {
+                origin: origin.to_string(),
+                path: path.to_string(),
+                got_size,
+                got_sha256,
+                size: entry.size,
+                sha256: entry.sha256.clone(),
+            });
         }
         Ok(())
     }
-}
-
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
-
-/// `Sat, 15 Nov 2025 09:04:14 UTC` (RFC 2822, UTC or +0000) to seconds since the epoch.
-pub fn parse_date(text: &str) -> Option<i64> {
-    let rest = text.split_once(", ").map_or(text, |(_, r)| r);
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let [day, month, year, time, zone] = fields.as_slice() else {
-        return None;
-    };
-    if !matches!(*zone, "UTC" | "GMT" | "+0000" | "Z") {
-        return None;
-    }
-    let day: i64 = day.parse().ok()?;
-    let month = MONTHS.iter().position(|m| m == month)? as i64 + 1;
-    let year: i64 = year.parse().ok()?;
-    let hms: Vec<i64> = time
-        .split(':')
-        .map(|p| p.parse().ok())
-        .collect::<Option<_>>()?;
-    let [h, m, s] = hms.as_slice() else {
-        return None;
-    };
-    Some(days_from_civil(year, month, day) * 86400 + h * 3600 + m * 60 + s)
-}
-
-fn format_date(epoch: i64) -> String {
-    let days = epoch.div_euclid(86400);
-    let secs = epoch.rem_euclid(86400);
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
-    )
-}
-
-// Howard Hinnant's algorithms for the proleptic Gregorian calendar.
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146097 + doe - 719468
-}
-
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719468;
-    let era = z.div_euclid(146097);
-    let doe = z - era * 146097;
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn parses_release_dates() {
-        assert_eq!(parse_date("Thu, 01 Jan 1970 00:00:00 UTC"), Some(0));
-        assert_eq!(
-            parse_date("Sat, 15 Nov 2025 09:04:14 UTC"),
-            Some(1763197454)
+    const ABC: &str = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+
+    fn release() -> Release {
+        let text = format!(
+            "Origin: Debian\nSuite: oldstable-security\nCodename: bookworm-security\n\
+             Date: Sat, 15 Nov 2025 09:04:14 UTC\nValid-Until: Sat, 22 Nov 2025 09:04:14 UTC\n\
+             Acquire-By-Hash: yes\nArchitectures: amd64 arm64\nComponents: main\nMD5Sum:\n \
+             900150983cd24fb0d6963f7d28e17f72 3 main/x\nSHA256:\n {ABC}     3 \
+             main/binary-amd64/Packages.xz\n {ABC} 4 main/y\n"
         );
-        assert_eq!(format_date(1763197454), "2025-11-15 09:04:14 UTC");
-        assert_eq!(parse_date("15 Nov 2025 09:04:14 +0200"), None);
+        Release::parse(&text, "test").unwrap()
     }
 
     #[test]
-    fn parses_sha256_list_and_checks_files() {
-        let text = "Origin: Debian\nDate: Sat, 15 Nov 2025 09:04:14 UTC\nValid-Until: Sat, 22 Nov 2025 09:04:14 UTC\nMD5Sum:\n 00 3 main/x\nSHA256:\n ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad 3 main/binary-amd64/Packages.xz\n";
-        let r = parse_release(text, "test").unwrap();
-        assert!(r
-            .check_file("main/binary-amd64/Packages.xz", b"abc", "test")
-            .is_ok());
-        assert!(r
-            .check_file("main/binary-amd64/Packages.xz", b"abd", "test")
-            .is_err());
-        assert!(r.check_file("main/x", b"abc", "test").is_err());
-        assert!(r.check_valid(1763197454, "test").is_ok());
+    fn parses_fields_and_the_sha256_list() {
+        let r = release();
         assert_eq!(
-            r.check_valid(1763197454 + 8 * 86400, "bookworm-security").unwrap_err().to_string(),
-            "bookworm-security: expired: Valid-Until 2025-11-22 09:04:14 UTC is in the past (replayed or stale mirror?)"
+            (r.suite.as_str(), r.codename.as_str()),
+            ("oldstable-security", "bookworm-security")
         );
+        assert_eq!(r.date, Some(1_763_197_454));
+        assert_eq!(r.valid_until, Some(1_763_197_454 + 7 * 86400));
+        assert_eq!(r.architectures, ["amd64", "arm64"]);
+        assert!(r.acquire_by_hash);
+        assert_eq!(r.files.len(), 2, "MD5Sum entries are not SHA256 entries");
+        assert_eq!(
+            r.entry("main/binary-amd64/Packages.xz", "test").unwrap(),
+            &FileEntry {
+                size: 3,
+                sha256: ABC.into()
+            }
+        );
+        assert!(r.check_suite("bookworm-security", "t").is_ok());
+        assert!(r.check_suite("oldstable-security", "t").is_ok());
+        assert_eq!(
+            r.check_suite("bookworm", "u").unwrap_err().to_string(),
+            "u: this is the Release of bookworm-security (oldstable-security), not of bookworm \
+             (wrong suite served?)"
+        );
+    }
+
+    #[test]
+    fn checks_files_against_the_signed_list() {
+        let r = release();
+        let path = "main/binary-amd64/Packages.xz";
+        assert!(r.check_file(path, b"abc", "u").is_ok());
+        assert_eq!(
+            r.check_file(path, b"abd", "u").unwrap_err().to_string(),
+            format!(
+                "u: {path}: downloaded 3 bytes with sha256 \
+                 a52d159f262b2c6ddb724a61840befc36eb30c88877a4030b65cbe86298449c9, but the \
+                 signed Release lists 3 bytes with sha256 {ABC}"
+            )
+        );
+        assert!(r.check_file(path, b"abcd", "u").is_err());
+        assert_eq!(
+            r.check_file("main/binary-s390x/Packages.xz", b"abc", "u")
+                .unwrap_err()
+                .to_string(),
+            "u: main/binary-s390x/Packages.xz is not in the signed SHA256 list"
+        );
+    }
+
+    #[test]
+    fn valid_until() {
+        let r = release();
+        let until = 1_763_197_454 + 7 * 86400;
+        assert!(r.check_valid_until(until, "u").is_ok());
+        assert_eq!(
+            r.check_valid_until(until + 1, "u").unwrap_err().to_string(),
+            "u: expired: Valid-Until 2025-11-22 09:04:14 UTC is before now (2025-11-22 09:04:15 \
+             UTC); a stale mirror or a replayed Release (--ignore-valid-until reproduces old \
+             locks)"
+        );
+    }
+
+    #[test]
+    fn malformed_releases() {
+        let err = Release::parse("Date: yesterday\nSHA256:\n", "u").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "u: Date: bad date \"yesterday\": expected \"DD Mon YYYY HH:MM:SS ZONE\""
+        );
+        let err = Release::parse("SHA256:\n xyz 3 main/x\n", "u").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "u: SHA256 entry \"xyz 3 main/x\": bad sha256"
+        );
+        let err = Release::parse("Origin: Debian\n", "u").unwrap_err();
+        assert_eq!(err.to_string(), "u: no SHA256 file list");
+    }
+
+    #[test]
+    fn keyring_without_keys() {
+        let err = Keyring::from_armored("nothing here", "keys.asc")
+            .err()
+            .unwrap();
+        assert_eq!(err.to_string(), "keys.asc: no OpenPGP public key block");
     }
 }

@@ -1,24 +1,69 @@
 //! Dependency resolution over the indexes of several suites for one architecture.
 //!
-//! For each name the highest version (across all suites) that satisfies the constraint wins;
-//! alternatives take an already selected package first, then the first satisfiable one;
-//! virtual names resolve through `Provides`. Resolution does not backtrack: a dependency of a
-//! chosen alternative that cannot be met is an error naming the chain that wanted it.
+//! * For each name the highest version, across all suites, that satisfies the constraint
+//!   wins (equal versions: the suite added first).
+//! * Alternatives (`a | b`): an alternative the selection already satisfies, else the first
+//!   one that has a candidate.
+//! * Virtual names resolve through `Provides`, versioned provides (`foo (= 1.2)`) satisfying
+//!   versioned dependencies; among several providers the higher Priority, then the name, wins.
+//! * Architecture qualifiers `:any`, `:native` and `:<this arch>` name the package itself;
+//!   `Architecture: all` packages count for every architecture.
+//! * A package is selected before its dependencies are followed, so cycles end there.
+//!
+//! Resolution does not backtrack: when the dependencies of a chosen candidate cannot be met,
+//! the error names the chain of packages that wanted the missing one.
 
-use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt;
 
-use crate::deps::{parse_field, parse_one, Dependency, Relation};
-use crate::packages::Package;
+use crate::deps::{parse_one, DepError, Dependency, Relation};
+use crate::packages::{Package, PackagesError};
 use crate::version::compare;
-use crate::Error;
+
+/// Why a set cannot be resolved.
+#[derive(Debug, thiserror::Error)]
+pub enum ResolveError {
+    /// No package satisfies a dependency (or any alternative of it).
+    #[error("cannot resolve {wanted}: {chain}; candidates: {candidates}")]
+    Unsatisfiable {
+        wanted: String,
+        chain: Chain,
+        candidates: String,
+    },
+    /// The name is already selected in a version that does not satisfy this dependency.
+    #[error("cannot resolve {wanted}: {chain}; {selected} is already selected")]
+    Conflict {
+        wanted: String,
+        chain: Chain,
+        selected: String,
+    },
+    #[error("request {request:?}: {error}")]
+    Request { request: String, error: DepError },
+    #[error(transparent)]
+    Index(#[from] PackagesError),
+}
+
+/// The packages that led to a dependency, from the requested one to the wanted name:
+/// `wanted by app -> libbar -> libfoo`, or `requested` for a request of the set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chain(pub Vec<String>);
+
+impl fmt::Display for Chain {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.len() <= 1 {
+            f.write_str("requested")
+        } else {
+            write!(f, "wanted by {}", self.0.join(" -> "))
+        }
+    }
+}
 
 /// A package of one suite.
 #[derive(Debug, Clone, Copy)]
 pub struct Candidate<'a> {
     pub package: &'a Package<'a>,
     pub suite: &'a str,
-    /// The archive's base URL (the pool is below it).
+    /// The archive's base URL (the `Filename` is relative to it).
     pub base_url: &'a str,
 }
 
@@ -39,13 +84,19 @@ impl<'a> Index<'a> {
         }
     }
 
-    /// Adds the packages of one suite's index.
+    pub fn arch(&self) -> &'a str {
+        self.arch
+    }
+
+    /// Adds the packages of one suite's index (those of other architectures are ignored).
+    /// Suites added first win ties between equal versions.
     pub fn add(
         &mut self,
         packages: &'a [Package<'a>],
         suite: &'a str,
         base_url: &'a str,
-    ) -> Result<(), Error> {
+    ) -> Result<(), PackagesError> {
+        let origin = format!("{suite} {}", self.arch);
         for package in packages {
             if package.architecture != self.arch && package.architecture != "all" {
                 continue;
@@ -59,68 +110,98 @@ impl<'a> Index<'a> {
                 .entry(package.name)
                 .or_default()
                 .push(candidate);
-            for group in parse_field(package.provides)? {
-                for provided in group {
-                    let version = match provided.constraint {
-                        Some((Relation::Equal, v)) => Some(v),
-                        _ => None,
-                    };
-                    self.providers
-                        .entry(provided.name)
-                        .or_default()
-                        .push((candidate, version));
-                }
+            if package.provides.is_empty() {
+                continue;
+            }
+            for provided in package.provided(&origin)?.into_iter().flatten() {
+                let version = match provided.constraint {
+                    Some((Relation::Equal, v)) => Some(v),
+                    _ => None,
+                };
+                self.providers
+                    .entry(provided.name)
+                    .or_default()
+                    .push((candidate, version));
             }
         }
         Ok(())
     }
 
-    /// The highest version of `dep.name` that satisfies it.
+    /// The highest version of the real package `dep.name` that satisfies `dep`.
     fn best(&self, dep: &Dependency) -> Option<Candidate<'a>> {
-        self.by_name
-            .get(dep.name)?
-            .iter()
-            .filter(|c| dep.accepts(c.package.version))
-            .max_by(|a, b| compare(a.package.version, b.package.version).then(Ordering::Greater))
-            .copied()
+        if !dep.qualifier_allows(self.arch) {
+            return None;
+        }
+        let mut best: Option<Candidate<'a>> = None;
+        for c in self.by_name.get(dep.name)? {
+            if dep.accepts(c.package.version)
+                && best.is_none_or(|b| compare(c.package.version, b.package.version).is_gt())
+            {
+                best = Some(*c);
+            }
+        }
+        best
     }
 
-    /// Real packages providing `dep`, highest version first, then by name.
-    fn provided_by(&self, dep: &Dependency) -> Vec<Candidate<'a>> {
+    /// Packages providing `dep.name` in a way that satisfies `dep` (an unversioned provide
+    /// satisfies only unversioned dependencies), best first: higher Priority, then name, then
+    /// higher version.
+    fn providers_of(&self, dep: &Dependency) -> Vec<Candidate<'a>> {
+        if !dep.qualifier_allows(self.arch) {
+            return Vec::new();
+        }
         let mut found: Vec<Candidate<'a>> = self
             .providers
             .get(dep.name)
-            .map(|v| {
-                v.iter()
-                    .filter(|(_, version)| {
-                        dep.constraint.is_none() || version.is_some_and(|v| dep.accepts(v))
-                    })
-                    .map(|(c, _)| *c)
-                    .collect()
+            .into_iter()
+            .flatten()
+            .filter(|(_, version)| match (dep.constraint, version) {
+                (None, _) => true,
+                (Some(_), Some(v)) => dep.accepts(v),
+                (Some(_), None) => false,
             })
-            .unwrap_or_default();
+            .map(|(c, _)| *c)
+            .collect();
         found.sort_by(|a, b| {
-            a.package
-                .name
-                .cmp(b.package.name)
+            priority_rank(a.package.priority)
+                .cmp(&priority_rank(b.package.priority))
+                .then_with(|| a.package.name.cmp(b.package.name))
                 .then_with(|| compare(b.package.version, a.package.version))
         });
-        found.dedup_by(|a, b| a.package.name == b.package.name);
         found
     }
 
-    fn describe_candidates(&self, name: &str) -> String {
-        match self.by_name.get(name) {
-            Some(cs) => cs
-                .iter()
-                .map(|c| format!("{} {} ({})", name, c.package.version, c.suite))
-                .collect::<Vec<_>>()
-                .join(", "),
-            None if self.providers.contains_key(name) => {
-                "only virtual providers that do not fit".into()
+    /// What there is for the names of `deps`, for error messages.
+    fn describe_candidates(&self, deps: &[Dependency]) -> String {
+        let mut out = Vec::new();
+        for dep in deps {
+            for c in self.by_name.get(dep.name).into_iter().flatten() {
+                out.push(format!("{} {} ({})", dep.name, c.package.version, c.suite));
             }
-            None => "none".into(),
+            for (c, version) in self.providers.get(dep.name).into_iter().flatten() {
+                let provided = version.map_or(String::new(), |v| format!(" (= {v})"));
+                out.push(format!(
+                    "{} {} ({}) provides {}{provided}",
+                    c.package.name, c.package.version, c.suite, dep.name
+                ));
+            }
         }
+        if out.is_empty() {
+            "none".into()
+        } else {
+            out.join(", ")
+        }
+    }
+}
+
+fn priority_rank(priority: &str) -> u8 {
+    match priority {
+        "required" => 0,
+        "important" => 1,
+        "standard" => 2,
+        "optional" => 3,
+        "extra" => 4,
+        _ => 5,
     }
 }
 
@@ -131,22 +212,24 @@ pub struct Selection<'a> {
     pub depends: BTreeSet<&'a str>,
 }
 
-/// Resolves `requests` (e.g. `libssl3 (>= 3.0)`); with `follow`, their Pre-Depends and
-/// Depends too. Returns the selection by package name.
+/// Resolves `requests` (package names, optionally versioned: `libssl3 (>= 3.0)`); with
+/// `follow_dependencies`, their Pre-Depends and Depends too. Returns the selection by name.
 pub fn resolve<'a>(
     index: &Index<'a>,
     requests: &[String],
-    follow: bool,
-) -> Result<BTreeMap<&'a str, Selection<'a>>, Error> {
+    follow_dependencies: bool,
+) -> Result<BTreeMap<&'a str, Selection<'a>>, ResolveError> {
     let mut resolver = Resolver {
         index,
         selected: BTreeMap::new(),
-        follow,
+        follow: follow_dependencies,
     };
     for request in requests {
-        let dep = parse_one(request)?;
-        let mut chain = Vec::new();
-        resolver.select(&dep, &mut chain)?;
+        let dep = parse_one(request).map_err(|error| ResolveError::Request {
+            request: request.clone(),
+            error,
+        })?;
+        resolver.select_group(&[dep], &mut Vec::new())?;
     }
     Ok(resolver.selected)
 }
@@ -158,15 +241,19 @@ struct Resolver<'i, 'a> {
 }
 
 impl<'a> Resolver<'_, 'a> {
-    /// The selected package's name, if `dep` is already satisfied by the selection.
+    /// The selected package that satisfies `dep`, if there is one: the package itself in a
+    /// fitting version, or a selected provider.
     fn satisfied(&self, dep: &Dependency) -> Option<&'a str> {
+        if !dep.qualifier_allows(self.index.arch) {
+            return None;
+        }
         if let Some(s) = self.selected.get(dep.name) {
             if dep.accepts(s.candidate.package.version) {
                 return Some(s.candidate.package.name);
             }
         }
         self.index
-            .provided_by(dep)
+            .providers_of(dep)
             .into_iter()
             .find(|c| {
                 self.selected
@@ -179,30 +266,59 @@ impl<'a> Resolver<'_, 'a> {
     fn choose(&self, dep: &Dependency) -> Option<Candidate<'a>> {
         self.index
             .best(dep)
-            .or_else(|| self.index.provided_by(dep).into_iter().next())
+            .or_else(|| self.index.providers_of(dep).into_iter().next())
     }
 
-    fn select(&mut self, dep: &Dependency, chain: &mut Vec<String>) -> Result<&'a str, Error> {
-        if let Some(name) = self.satisfied(dep) {
-            return Ok(name);
+    /// Satisfies one entry (alternatives); `chain` holds the packages that wanted it. Returns
+    /// the name of the package that satisfies it, `None` when it does not apply to this
+    /// architecture.
+    fn select_group(
+        &mut self,
+        group: &[Dependency],
+        chain: &mut Vec<&'a str>,
+    ) -> Result<Option<&'a str>, ResolveError> {
+        let group: Vec<&Dependency> = group
+            .iter()
+            .filter(|d| d.applies_to(self.index.arch))
+            .collect();
+        if group.is_empty() {
+            return Ok(None);
         }
-        if let Some(existing) = self.selected.get(dep.name) {
-            return Err(Error::Unsatisfiable(format!(
-                "cannot resolve {dep}: {} {} is already selected{}",
-                dep.name,
-                existing.candidate.package.version,
-                wanted_by(chain)
-            )));
+        if let Some(name) = group.iter().find_map(|d| self.satisfied(d)) {
+            return Ok(Some(name));
         }
-        let Some(candidate) = self.choose(dep) else {
-            return Err(Error::Unsatisfiable(format!(
-                "cannot resolve {dep}{}; candidates: {}",
-                wanted_by(chain),
-                self.index.describe_candidates(dep.name)
-            )));
+        let wanted = || {
+            group
+                .iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join(" | ")
+        };
+        let full_chain = || {
+            let tail = group.iter().map(|d| d.name).collect::<Vec<_>>().join(" | ");
+            Chain(chain.iter().map(|s| s.to_string()).chain([tail]).collect())
+        };
+        let Some(candidate) = group.iter().find_map(|d| self.choose(d)) else {
+            let candidates = group.iter().map(|d| (*d).clone()).collect::<Vec<_>>();
+            return Err(ResolveError::Unsatisfiable {
+                wanted: wanted(),
+                chain: full_chain(),
+                candidates: self.index.describe_candidates(&candidates),
+            });
         };
         let name = candidate.package.name;
-        // Selected before its dependencies, so that cycles end here.
+        if let Some(existing) = self.selected.get(name) {
+            // A different version of the chosen package is already selected.
+            return Err(ResolveError::Conflict {
+                wanted: wanted(),
+                chain: full_chain(),
+                selected: format!(
+                    "{name} {} ({})",
+                    existing.candidate.package.version, existing.candidate.suite
+                ),
+            });
+        }
+        // Selected before its dependencies are followed, so that cycles end here.
         self.selected.insert(
             name,
             Selection {
@@ -210,48 +326,24 @@ impl<'a> Resolver<'_, 'a> {
                 depends: BTreeSet::new(),
             },
         );
-        if !self.follow {
-            return Ok(name);
-        }
-        chain.push(name.to_string());
-        let mut depends = BTreeSet::new();
-        for field in [candidate.package.pre_depends, candidate.package.depends] {
-            for group in parse_field(field)? {
-                let group: Vec<Dependency> = group
-                    .into_iter()
-                    .filter(|d| d.applies_to(self.index.arch))
-                    .collect();
-                if group.is_empty() {
-                    continue;
-                }
-                let chosen = match group.iter().find_map(|d| self.satisfied(d)) {
-                    Some(found) => found,
-                    None => {
-                        let alternative = group
-                            .iter()
-                            .find(|d| self.choose(d).is_some())
-                            .unwrap_or(&group[0]);
-                        self.select(alternative, chain)?
+        if self.follow {
+            let origin = format!("{} {}", candidate.suite, self.index.arch);
+            let groups = candidate.package.dependencies(&origin)?;
+            chain.push(name);
+            let mut depends = BTreeSet::new();
+            for group in &groups {
+                if let Some(dependency) = self.select_group(group, chain)? {
+                    if dependency != name {
+                        depends.insert(dependency);
                     }
-                };
-                if chosen != name {
-                    depends.insert(chosen);
                 }
             }
+            chain.pop();
+            if let Some(s) = self.selected.get_mut(name) {
+                s.depends = depends;
+            }
         }
-        chain.pop();
-        if let Some(s) = self.selected.get_mut(name) {
-            s.depends = depends;
-        }
-        Ok(name)
-    }
-}
-
-fn wanted_by(chain: &[String]) -> String {
-    if chain.is_empty() {
-        String::new()
-    } else {
-        format!(": wanted by {}", chain.join(" -> "))
+        Ok(Some(name))
     }
 }
 
@@ -260,19 +352,31 @@ mod tests {
     use super::*;
     use crate::packages::parse;
 
-    fn stanza(name: &str, version: &str, extra: &str) -> String {
-        format!("Package: {name}\nVersion: {version}\nArchitecture: amd64\n{extra}Filename: pool/{name}_{version}.deb\nSize: 1\nSHA256: 00\n\n")
+    const SUITES: [&str; 2] = ["bookworm", "bookworm-security"];
+    const SUM: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+    /// A paragraph of an amd64 index; `extra` holds more fields, one per line.
+    fn p(name: &str, version: &str, extra: &str) -> String {
+        p_arch(name, version, "amd64", extra)
     }
 
-    fn run(suites: &[&str], requests: &[&str], follow: bool) -> Result<Vec<String>, Error> {
+    fn p_arch(name: &str, version: &str, arch: &str, extra: &str) -> String {
+        format!(
+            "Package: {name}\nVersion: {version}\nArchitecture: {arch}\n{extra}\
+             Filename: pool/{name}_{version}_{arch}.deb\nSize: 1\nSHA256: {SUM}\n\n"
+        )
+    }
+
+    /// Resolves against one index per suite; one line per selected package:
+    /// `name version suite [depends]`.
+    fn run(suites: &[&str], requests: &[&str], follow: bool) -> Result<Vec<String>, ResolveError> {
         let parsed: Vec<Vec<Package>> = suites.iter().map(|t| parse(t, "test").unwrap()).collect();
         let mut index = Index::new("amd64");
-        for (i, p) in parsed.iter().enumerate() {
-            index.add(p, ["bookworm", "bookworm-security"][i], "http://x")?;
+        for (i, packages) in parsed.iter().enumerate() {
+            index.add(packages, SUITES[i], "http://x")?;
         }
         let requests: Vec<String> = requests.iter().map(|s| s.to_string()).collect();
-        let selected = resolve(&index, &requests, follow)?;
-        Ok(selected
+        Ok(resolve(&index, &requests, follow)?
             .values()
             .map(|s| {
                 let deps: Vec<&str> = s.depends.iter().copied().collect();
@@ -288,26 +392,58 @@ mod tests {
     }
 
     #[test]
-    fn depends_and_pre_depends() {
+    fn depends() {
         let idx = [
-            stanza("app", "1", "Pre-Depends: pre\nDepends: lib (>= 1)\n"),
-            stanza("lib", "1.5", ""),
-            stanza("pre", "1", ""),
+            p("app", "1", "Depends: lib (>= 1), tool\n"),
+            p("lib", "1.5", "Depends: base\n"),
+            p("tool", "2", ""),
+            p("base", "1", ""),
+            p("unrelated", "1", ""),
         ]
         .concat();
         assert_eq!(
             run(&[&idx], &["app"], true).unwrap(),
             [
-                "app 1 bookworm [lib,pre]",
-                "lib 1.5 bookworm []",
-                "pre 1 bookworm []"
+                "app 1 bookworm [lib,tool]",
+                "base 1 bookworm []",
+                "lib 1.5 bookworm [base]",
+                "tool 2 bookworm []"
             ]
         );
     }
 
     #[test]
-    fn without_following_dependencies() {
-        let idx = [stanza("app", "1", "Depends: lib\n"), stanza("lib", "1", "")].concat();
+    fn pre_depends() {
+        let idx = [
+            p("app", "1", "Pre-Depends: pre (>= 2)\n"),
+            p("pre", "2", "Pre-Depends: prepre\n"),
+            p("prepre", "1", ""),
+        ]
+        .concat();
+        assert_eq!(
+            run(&[&idx], &["app"], true).unwrap(),
+            [
+                "app 1 bookworm [pre]",
+                "pre 2 bookworm [prepre]",
+                "prepre 1 bookworm []"
+            ]
+        );
+    }
+
+    #[test]
+    fn static_set_does_not_follow_dependencies() {
+        let idx = [
+            p("app", "1", "Depends: lib\nPre-Depends: pre\n"),
+            p("lib", "1", ""),
+            p("pre", "1", ""),
+        ]
+        .concat();
+        assert_eq!(
+            run(&[&idx], &["app"], false).unwrap(),
+            ["app 1 bookworm []"]
+        );
+        // A missing dependency does not matter either.
+        let idx = p("app", "1", "Depends: missing\n");
         assert_eq!(
             run(&[&idx], &["app"], false).unwrap(),
             ["app 1 bookworm []"]
@@ -315,118 +451,278 @@ mod tests {
     }
 
     #[test]
-    fn alternatives_prefer_selected_then_first_satisfiable() {
+    fn alternatives_take_the_first_satisfiable() {
         let idx = [
-            stanza("app", "1", "Depends: missing | b, a | c\n"),
-            stanza("a", "1", ""),
-            stanza("b", "1", ""),
-            stanza("c", "1", ""),
-        ]
-        .concat();
-        assert_eq!(
-            run(&[&idx], &["c", "app"], true).unwrap(),
-            ["app 1 bookworm [b,c]", "b 1 bookworm []", "c 1 bookworm []"]
-        );
-    }
-
-    #[test]
-    fn virtual_packages_and_versioned_provides() {
-        let idx = [
-            stanza(
-                "app",
-                "1",
-                "Depends: mail-transport-agent, libfoo-abi (>= 2)\n",
-            ),
-            stanza("postfix", "3", "Provides: mail-transport-agent\n"),
-            stanza("libfoo2", "2.1", "Provides: libfoo-abi (= 2.1)\n"),
-            stanza("libfoo1", "1.0", "Provides: libfoo-abi (= 1.0)\n"),
+            p("app", "1", "Depends: missing | b | c, x (>= 2) | y\n"),
+            p("b", "1", ""),
+            p("c", "1", ""),
+            p("x", "1", ""),
+            p("y", "1", ""),
         ]
         .concat();
         assert_eq!(
             run(&[&idx], &["app"], true).unwrap(),
+            ["app 1 bookworm [b,y]", "b 1 bookworm []", "y 1 bookworm []"]
+        );
+    }
+
+    #[test]
+    fn alternatives_prefer_an_already_selected_one() {
+        let idx = [
+            p("app", "1", "Depends: a | c\n"),
+            p("a", "1", ""),
+            p("c", "1", ""),
+        ]
+        .concat();
+        assert_eq!(
+            run(&[&idx], &["c", "app"], true).unwrap(),
+            ["app 1 bookworm [c]", "c 1 bookworm []"]
+        );
+    }
+
+    #[test]
+    fn virtual_packages_through_provides() {
+        let idx = [
+            p("app", "1", "Depends: mail-transport-agent\n"),
+            p(
+                "postfix",
+                "3",
+                "Provides: mail-transport-agent\nPriority: optional\n",
+            ),
+            p(
+                "exim4",
+                "4",
+                "Provides: mail-transport-agent\nPriority: standard\n",
+            ),
+        ]
+        .concat();
+        // The higher priority wins between providers.
+        assert_eq!(
+            run(&[&idx], &["app"], true).unwrap(),
+            ["app 1 bookworm [exim4]", "exim4 4 bookworm []"]
+        );
+        // A selected provider satisfies.
+        assert_eq!(
+            run(&[&idx], &["postfix", "app"], true).unwrap(),
+            ["app 1 bookworm [postfix]", "postfix 3 bookworm []"]
+        );
+    }
+
+    #[test]
+    fn versioned_provides() {
+        let idx = [
+            p("app", "1", "Depends: libfoo-abi (>= 2), plain (>= 1)\n"),
+            p("libfoo2", "2.1", "Provides: libfoo-abi (= 2.1)\n"),
+            p("libfoo1", "1.0", "Provides: libfoo-abi (= 1.0)\n"),
+            // An unversioned provide does not satisfy a versioned dependency ...
+            p("unversioned", "9", "Provides: plain\n"),
+            p("versioned", "1", "Provides: plain (= 1.5)\n"),
+            // ... and a versioned one satisfies an unversioned dependency.
+            p("tool", "1", "Depends: libfoo-abi\n"),
+        ]
+        .concat();
+        assert_eq!(
+            run(&[&idx], &["app", "tool"], true).unwrap(),
             [
-                "app 1 bookworm [libfoo2,postfix]",
+                "app 1 bookworm [libfoo2,versioned]",
                 "libfoo2 2.1 bookworm []",
-                "postfix 3 bookworm []"
+                "tool 1 bookworm [libfoo2]",
+                "versioned 1 bookworm []"
             ]
         );
     }
 
     #[test]
-    fn highest_version_across_suites_with_epochs_and_tildes() {
-        let main = [
-            stanza("libssl3", "3.0.11-1~deb12u1", ""),
-            stanza("tzdata", "2024a-0+deb12u1", ""),
-            stanza("e", "1:1.0", ""),
-        ]
-        .concat();
-        let security = [
-            stanza("libssl3", "3.0.11-1~deb12u2", ""),
-            stanza("tzdata", "2024a-0+deb12u1~x", ""),
-            stanza("e", "2.0", ""),
+    fn versioned_constraints_with_epochs_and_tildes() {
+        let idx = [
+            p(
+                "app",
+                "1",
+                "Depends: libssl3 (>= 3.0.11~), e (>= 1:0), t (<< 2.0)\n",
+            ),
+            p("libssl3", "3.0.11-1~deb12u2", ""),
+            p("e", "1:0.5", ""),
+            p("e", "2.0", ""),
+            p("t", "2.0~rc1", ""),
+            p("t", "2.0", ""),
         ]
         .concat();
         assert_eq!(
-            run(&[&main, &security], &["libssl3", "tzdata", "e"], false).unwrap(),
+            run(&[&idx], &["app"], true).unwrap(),
+            [
+                "app 1 bookworm [e,libssl3,t]",
+                "e 1:0.5 bookworm []",
+                "libssl3 3.0.11-1~deb12u2 bookworm []",
+                "t 2.0~rc1 bookworm []"
+            ]
+        );
+        // A versioned request.
+        let idx = [
+            p("libssl3", "3.0.11-1~deb12u2", ""),
+            p("libssl3", "3.1", ""),
+        ]
+        .concat();
+        assert_eq!(
+            run(&[&idx], &["libssl3 (<< 3.1)"], true).unwrap(),
+            ["libssl3 3.0.11-1~deb12u2 bookworm []"]
+        );
+    }
+
+    #[test]
+    fn any_native_and_arch_qualifiers() {
+        let idx = [
+            p(
+                "app",
+                "1",
+                "Depends: python3:any (>= 3.11), perl:native, libc6:amd64\n",
+            ),
+            p("python3", "3.11.2-1", "Multi-Arch: allowed\n"),
+            p("perl", "5.36", ""),
+            p("libc6", "2.36", ""),
+            p("other", "1", "Depends: libc6:arm64\n"),
+        ]
+        .concat();
+        assert_eq!(
+            run(&[&idx], &["app"], true).unwrap(),
+            [
+                "app 1 bookworm [libc6,perl,python3]",
+                "libc6 2.36 bookworm []",
+                "perl 5.36 bookworm []",
+                "python3 3.11.2-1 bookworm []"
+            ]
+        );
+        // Another architecture's package cannot be had in an amd64 installation.
+        assert!(run(&[&idx], &["other"], true).is_err());
+    }
+
+    #[test]
+    fn architecture_all_and_other_architectures() {
+        let idx = [
+            p(
+                "app",
+                "1",
+                "Depends: data, tool [arm64], only-amd64 [amd64], not-s390x [!s390x]\n",
+            ),
+            p_arch("data", "1", "all", ""),
+            p_arch("arm", "1", "arm64", ""),
+            p("only-amd64", "1", ""),
+            p("not-s390x", "1", ""),
+        ]
+        .concat();
+        assert_eq!(
+            run(&[&idx], &["app"], true).unwrap(),
+            [
+                "app 1 bookworm [data,not-s390x,only-amd64]",
+                "data 1 bookworm []",
+                "not-s390x 1 bookworm []",
+                "only-amd64 1 bookworm []"
+            ]
+        );
+        assert_eq!(
+            run(&[&idx], &["arm"], true).unwrap_err().to_string(),
+            "cannot resolve arm: requested; candidates: none"
+        );
+    }
+
+    #[test]
+    fn highest_version_across_suites() {
+        let main = [
+            p("libssl3", "3.0.11-1~deb12u1", ""),
+            p("tzdata", "2024a-0+deb12u1", ""),
+            p("e", "1:1.0", ""),
+            p("same", "1", ""),
+        ]
+        .concat();
+        let security = [
+            p("libssl3", "3.0.11-1~deb12u2", ""),
+            p("tzdata", "2024a-0+deb12u1~x", ""),
+            p("e", "2.0", ""),
+            p("same", "1", ""),
+        ]
+        .concat();
+        assert_eq!(
+            run(
+                &[&main, &security],
+                &["libssl3", "tzdata", "e", "same"],
+                false
+            )
+            .unwrap(),
             [
                 "e 1:1.0 bookworm []",
                 "libssl3 3.0.11-1~deb12u2 bookworm-security []",
+                "same 1 bookworm []",
                 "tzdata 2024a-0+deb12u1 bookworm []"
             ]
         );
     }
 
     #[test]
-    fn versioned_requests_and_any_qualifier() {
-        let idx = [
-            stanza("app", "1", "Depends: python3:any (>= 3.11)\n"),
-            stanza("python3", "3.11.2-1", ""),
-            stanza("old", "1", ""),
-        ]
-        .concat();
-        assert_eq!(
-            run(&[&idx], &["app (>= 1)"], true).unwrap(),
-            ["app 1 bookworm [python3]", "python3 3.11.2-1 bookworm []"]
-        );
-    }
-
-    #[test]
-    fn architecture_all_packages_count() {
-        let idx = "Package: data\nVersion: 1\nArchitecture: all\nFilename: pool/data.deb\nSize: 1\nSHA256: 00\n\nPackage: arm\nVersion: 1\nArchitecture: arm64\nFilename: pool/arm.deb\nSize: 1\nSHA256: 00\n\n";
-        assert_eq!(
-            run(&[idx], &["data"], true).unwrap(),
-            ["data 1 bookworm []"]
-        );
-        assert!(run(&[idx], &["arm"], true).is_err());
-    }
-
-    #[test]
     fn cycles_terminate() {
         let idx = [
-            stanza("a", "1", "Depends: b\n"),
-            stanza("b", "1", "Depends: a\n"),
+            p("a", "1", "Depends: b\n"),
+            p("b", "1", "Pre-Depends: c\n"),
+            p("c", "1", "Depends: a (>= 1), c\n"),
         ]
         .concat();
         assert_eq!(
             run(&[&idx], &["a"], true).unwrap(),
-            ["a 1 bookworm [b]", "b 1 bookworm [a]"]
+            ["a 1 bookworm [b]", "b 1 bookworm [c]", "c 1 bookworm [a]"]
         );
     }
 
     #[test]
-    fn unsatisfiable_names_the_chain_and_candidates() {
+    fn unsatisfiable_names_the_chain_and_the_candidates() {
         let idx = [
-            stanza("app", "1", "Depends: libbar\n"),
-            stanza("libbar", "1", "Depends: libfoo (>= 2.0)\n"),
-            stanza("libfoo", "1.5", ""),
+            p("app", "1", "Depends: libbar\n"),
+            p("libbar", "1", "Depends: libfoo (>= 2.0)\n"),
+            p("libfoo", "1.5", ""),
         ]
         .concat();
-        let err = run(&[&idx], &["app"], true).unwrap_err();
         assert_eq!(
-            err.to_string(),
-            "cannot resolve libfoo (>= 2.0): wanted by app -> libbar; candidates: libfoo 1.5 (bookworm)"
+            run(&[&idx], &["app"], true).unwrap_err().to_string(),
+            "cannot resolve libfoo (>= 2.0): wanted by app -> libbar -> libfoo; candidates: \
+             libfoo 1.5 (bookworm)"
         );
-        let err = run(&[&idx], &["nothere"], true).unwrap_err();
-        assert_eq!(err.to_string(), "cannot resolve nothere; candidates: none");
+        assert_eq!(
+            run(&[&idx], &["nothere"], true).unwrap_err().to_string(),
+            "cannot resolve nothere: requested; candidates: none"
+        );
+        let idx = [
+            p("app", "1", "Depends: a (>= 2) | v (>= 1)\n"),
+            p("a", "1", ""),
+            p("b", "1", "Provides: v\n"),
+        ]
+        .concat();
+        assert_eq!(
+            run(&[&idx], &["app"], true).unwrap_err().to_string(),
+            "cannot resolve a (>= 2) | v (>= 1): wanted by app -> a | v; candidates: a 1 \
+             (bookworm), b 1 (bookworm) provides v"
+        );
+    }
+
+    #[test]
+    fn an_already_selected_version_that_does_not_fit() {
+        let idx = [
+            p("app", "1", "Depends: lib (<< 2), tool\n"),
+            p("tool", "1", "Depends: lib (>= 2)\n"),
+            p("lib", "1", ""),
+            p("lib", "2", ""),
+        ]
+        .concat();
+        assert_eq!(
+            run(&[&idx], &["app"], true).unwrap_err().to_string(),
+            "cannot resolve lib (>= 2): wanted by app -> tool -> lib; lib 1 (bookworm) is \
+             already selected"
+        );
+    }
+
+    #[test]
+    fn bad_dependency_fields_name_the_package() {
+        let idx = p("app", "1", "Depends: lib (>= 2\n");
+        assert_eq!(
+            run(&[&idx], &["app"], true).unwrap_err().to_string(),
+            "bookworm amd64: package app 1: Depends: cannot parse relationship \"lib (>= 2\": \
+             unclosed '('"
+        );
     }
 }

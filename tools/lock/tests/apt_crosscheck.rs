@@ -3,73 +3,32 @@
 //! --no-install-recommends` would install into an empty system. Needs the network and apt, so
 //! it is not part of `bazel test`; `tools/test` runs it (`cargo test -- --ignored`).
 
+mod support;
+
 use std::collections::BTreeSet;
-use std::io::Read;
 use std::process::Command;
 
 use debimage_lock::packages::{self, Package};
-use debimage_lock::release::{parse_release, read_keyring, verify_inrelease};
 use debimage_lock::resolve::{resolve, Index};
+use support::{DEBIAN, SECURITY};
 
 const SUITES: [(&str, &str); 3] = [
-    ("https://deb.debian.org/debian", "bookworm"),
-    ("https://deb.debian.org/debian", "bookworm-updates"),
-    (
-        "https://deb.debian.org/debian-security",
-        "bookworm-security",
-    ),
+    (DEBIAN, "bookworm"),
+    (DEBIAN, "bookworm-updates"),
+    (SECURITY, "bookworm-security"),
 ];
-
-fn curl(url: &str) -> Vec<u8> {
-    let out = Command::new("curl")
-        .args(["-fsSL", "--retry", "3", url])
-        .output()
-        .expect("run curl");
-    assert!(
-        out.status.success(),
-        "{url}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
 
 #[test]
 #[ignore = "needs the network and apt-get; run by tools/test"]
 fn closures_match_apt() {
-    let keyring = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../debian/keyring/debian-archive-keys.asc"
-    ))
-    .expect("keyring");
-    let keys = read_keyring(&keyring, "keyring").expect("keys");
     let dir = tempfile::tempdir().expect("tempdir");
     let lists = dir.path().join("lists");
     std::fs::create_dir_all(lists.join("partial")).expect("mkdir");
     let mut texts = Vec::new();
     let mut sources = String::new();
     for (base, suite) in SUITES {
-        let inrelease =
-            String::from_utf8(curl(&format!("{base}/dists/{suite}/InRelease"))).expect("utf-8");
-        let release = parse_release(
-            &verify_inrelease(&inrelease, &keys, suite).expect("signature"),
-            suite,
-        )
-        .expect("release");
-        let path = "main/binary-amd64/Packages.xz";
-        let (_, sha) = release.sha256.get(path).expect("listed");
-        let mut xz = curl(&format!(
-            "{base}/dists/{suite}/main/binary-amd64/by-hash/SHA256/{sha}"
-        ));
-        if release.check_file(path, &xz, suite).is_err() {
-            xz = curl(&format!("{base}/dists/{suite}/{path}"));
-        }
-        release
-            .check_file(path, &xz, suite)
-            .expect("Packages.xz matches the signed Release");
-        let mut text = String::new();
-        xz2::read::XzDecoder::new(&xz[..])
-            .read_to_string(&mut text)
-            .expect("xz");
+        let xz = support::packages_xz(base, suite, "amd64");
+        let text = packages::decompress_xz(&xz, suite).expect("xz");
         // apt's list file name for this source.
         let host_path = base.trim_start_matches("https://").replace('/', "_");
         std::fs::write(
@@ -102,6 +61,14 @@ fn closures_match_apt() {
     for roots in [
         vec!["libstdc++6"],
         vec!["libc6", "libssl3"],
+        vec![
+            "libc6",
+            "libssl3",
+            "libgomp1",
+            "libstdc++6",
+            "libgcc-s1",
+            "gcc-12-base",
+        ],
         vec!["python3.11-minimal", "libpython3.11-stdlib"],
         vec!["openjdk-17-jre-headless"],
     ] {

@@ -1,0 +1,351 @@
+//! The manifest: which archives, suites and architectures to lock from, the keyring that signs
+//! them, and the named package sets (JSON, e.g. `debian/debian12.json`).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::deps::{parse_one, DepError};
+
+/// What is wrong with a manifest; `origin` names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    #[error("{origin}: cannot read: {error}")]
+    Read {
+        origin: String,
+        error: std::io::Error,
+    },
+    #[error("{origin}: {error}")]
+    Json {
+        origin: String,
+        error: serde_json::Error,
+    },
+    #[error("{origin}: {field}: {problem}")]
+    Invalid {
+        origin: String,
+        field: String,
+        problem: String,
+    },
+    #[error("{origin}: set {set}: {error}")]
+    Request {
+        origin: String,
+        set: String,
+        error: DepError,
+    },
+}
+
+/// A distribution's package sets and where to find them.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// Names the lock (`<distribution>.lock.json`) and the Bazel hub repository.
+    pub distribution: String,
+    pub sources: Vec<Source>,
+    /// A snapshot.debian.org timestamp (`20251115T000000Z`): each package gets a second URL
+    /// on snapshot.debian.org.
+    #[serde(default)]
+    pub snapshot: Option<String>,
+    /// Debian architectures: amd64, arm64, armhf, s390x, ppc64el, ...
+    pub architectures: Vec<String>,
+    /// ASCII-armoured public keys, relative to the manifest's directory.
+    pub keyring: String,
+    pub sets: BTreeMap<String, PackageSet>,
+}
+
+/// One archive and the suites and components taken from it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    /// Archive root, e.g. `https://deb.debian.org/debian` (no trailing slash).
+    pub url: String,
+    pub suites: Vec<String>,
+    pub components: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PackageSet {
+    /// Package names, optionally with a version constraint: `libssl3 (>= 3.0)`.
+    pub packages: Vec<String>,
+    /// Lock the Depends/Pre-Depends closure too (false: exactly the named packages).
+    pub follow_dependencies: bool,
+}
+
+/// A manifest read from a file, with what the lock needs to know about the file.
+#[derive(Debug, Clone)]
+pub struct LoadedManifest {
+    pub manifest: Manifest,
+    pub path: PathBuf,
+    /// The file's bytes, for `manifest_sha256`.
+    pub bytes: Vec<u8>,
+}
+
+impl LoadedManifest {
+    pub fn load(path: &Path) -> Result<Self, ManifestError> {
+        let origin = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|error| ManifestError::Read {
+            origin: origin.clone(),
+            error,
+        })?;
+        let manifest = Manifest::parse(&bytes, &origin)?;
+        Ok(Self {
+            manifest,
+            path: path.to_path_buf(),
+            bytes,
+        })
+    }
+
+    fn dir(&self) -> &Path {
+        self.path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+    }
+
+    /// The keyring file (relative paths are relative to the manifest's directory).
+    pub fn keyring_path(&self) -> PathBuf {
+        self.dir().join(&self.manifest.keyring)
+    }
+
+    /// `<distribution>.lock.json` beside the manifest.
+    pub fn lockfile_path(&self) -> PathBuf {
+        self.dir()
+            .join(format!("{}.lock.json", self.manifest.distribution))
+    }
+}
+
+impl Manifest {
+    /// Parses and validates manifest JSON; `origin` names the file.
+    pub fn parse(bytes: &[u8], origin: &str) -> Result<Self, ManifestError> {
+        let manifest: Manifest =
+            serde_json::from_slice(bytes).map_err(|error| ManifestError::Json {
+                origin: origin.to_string(),
+                error,
+            })?;
+        manifest.validate(origin)?;
+        Ok(manifest)
+    }
+
+    fn validate(&self, origin: &str) -> Result<(), ManifestError> {
+        let invalid = |field: &str, problem: String| {
+            Err(ManifestError::Invalid {
+                origin: origin.to_string(),
+                field: field.to_string(),
+                problem,
+            })
+        };
+        let word = |s: &str| {
+            !s.is_empty()
+                && s.bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+        };
+        if self.distribution.is_empty()
+            || !self
+                .distribution
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'_')
+        {
+            return invalid(
+                "distribution",
+                format!("{:?} must be letters, digits and _", self.distribution),
+            );
+        }
+        if self.sources.is_empty() {
+            return invalid("sources", "no source".into());
+        }
+        let mut suites = BTreeSet::new();
+        for source in &self.sources {
+            let field = format!("sources ({})", source.url);
+            let Some(rest) = source
+                .url
+                .strip_prefix("https://")
+                .or_else(|| source.url.strip_prefix("http://"))
+            else {
+                return invalid(&field, "the URL must be http(s)".into());
+            };
+            if rest.is_empty() || source.url.ends_with('/') || source.url.contains(['?', '#']) {
+                return invalid(
+                    &field,
+                    "the URL must be an archive root without a trailing slash".into(),
+                );
+            }
+            if source.suites.is_empty() || source.components.is_empty() {
+                return invalid(&field, "needs suites and components".into());
+            }
+            for name in source.suites.iter().chain(&source.components) {
+                if !word(name) {
+                    return invalid(&field, format!("bad suite or component name {name:?}"));
+                }
+            }
+            for suite in &source.suites {
+                if !suites.insert((source.url.as_str(), suite.as_str())) {
+                    return invalid(&field, format!("suite {suite} appears twice"));
+                }
+            }
+        }
+        if let Some(snapshot) = &self.snapshot {
+            let b = snapshot.as_bytes();
+            let ok = b.len() == 16
+                && b[8] == b'T'
+                && b[15] == b'Z'
+                && b[..8].iter().chain(&b[9..15]).all(u8::is_ascii_digit);
+            if !ok {
+                return invalid(
+                    "snapshot",
+                    format!("{snapshot:?} is not a timestamp like 20251115T000000Z"),
+                );
+            }
+        }
+        if self.architectures.is_empty() {
+            return invalid("architectures", "no architecture".into());
+        }
+        let mut seen = BTreeSet::new();
+        for arch in &self.architectures {
+            if !word(arch) || arch == "all" {
+                return invalid("architectures", format!("bad architecture {arch:?}"));
+            }
+            if !seen.insert(arch) {
+                return invalid("architectures", format!("{arch} appears twice"));
+            }
+        }
+        if self.keyring.is_empty() {
+            return invalid("keyring", "empty path".into());
+        }
+        if self.sets.is_empty() {
+            return invalid("sets", "no set".into());
+        }
+        for (name, set) in &self.sets {
+            if !word(name) {
+                return invalid("sets", format!("bad set name {name:?}"));
+            }
+            if set.packages.is_empty() {
+                return invalid(&format!("sets.{name}"), "no package".into());
+            }
+            for request in &set.packages {
+                parse_one(request).map_err(|error| ManifestError::Request {
+                    origin: origin.to_string(),
+                    set: name.clone(),
+                    error,
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The download URLs of a package file `filename` (`pool/...`) of the archive at
+    /// `base_url`: the archive itself, then snapshot.debian.org when a snapshot is set
+    /// (archive `debian`, `debian-security`, ... from the last component of the URL).
+    pub fn urls(&self, base_url: &str, filename: &str) -> Vec<String> {
+        let mut urls = vec![format!("{base_url}/{filename}")];
+        if let Some(timestamp) = &self.snapshot {
+            let archive = base_url.rsplit('/').next().unwrap_or("debian");
+            urls.push(format!(
+                "https://snapshot.debian.org/archive/{archive}/{timestamp}/{filename}"
+            ));
+        }
+        urls
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MANIFEST: &str = r#"{
+      "distribution": "debian12",
+      "sources": [
+        {"url": "https://deb.debian.org/debian", "suites": ["bookworm", "bookworm-updates"], "components": ["main"]},
+        {"url": "https://deb.debian.org/debian-security", "suites": ["bookworm-security"], "components": ["main"]}
+      ],
+      "snapshot": "20251115T000000Z",
+      "architectures": ["amd64", "arm64"],
+      "keyring": "keyring/debian-archive-keys.asc",
+      "sets": {
+        "static": {"packages": ["base-files"], "follow_dependencies": false},
+        "base": {"packages": ["libc6", "libssl3 (>= 3.0)"], "follow_dependencies": true}
+      }
+    }"#;
+
+    fn with(from: &str, to: &str) -> Result<Manifest, ManifestError> {
+        let text = MANIFEST.replace(from, to);
+        assert_ne!(text, MANIFEST, "{from}");
+        Manifest::parse(text.as_bytes(), "m.json")
+    }
+
+    #[test]
+    fn parses_and_builds_urls() {
+        let m = Manifest::parse(MANIFEST.as_bytes(), "m.json").unwrap();
+        assert_eq!(m.sets["base"].packages[1], "libssl3 (>= 3.0)");
+        assert_eq!(
+            m.urls("https://deb.debian.org/debian-security", "pool/updates/main/o/openssl/x.deb"),
+            [
+                "https://deb.debian.org/debian-security/pool/updates/main/o/openssl/x.deb",
+                "https://snapshot.debian.org/archive/debian-security/20251115T000000Z/pool/updates/main/o/openssl/x.deb"
+            ]
+        );
+        let m = with("\"20251115T000000Z\"", "null").unwrap();
+        assert_eq!(
+            m.urls("http://m/debian", "pool/a.deb"),
+            ["http://m/debian/pool/a.deb"]
+        );
+        let loaded = LoadedManifest {
+            manifest: m,
+            path: "debian/debian12.json".into(),
+            bytes: vec![],
+        };
+        assert_eq!(
+            loaded.lockfile_path(),
+            Path::new("debian/debian12.lock.json")
+        );
+        assert_eq!(
+            loaded.keyring_path(),
+            Path::new("debian/keyring/debian-archive-keys.asc")
+        );
+    }
+
+    #[test]
+    fn rejects_bad_manifests_naming_the_field() {
+        for (from, to, message) in [
+            (
+                "\"keyring\"",
+                "\"keyrings\"",
+                "m.json: unknown field `keyrings`, expected one of",
+            ),
+            (
+                "\"debian12\"",
+                "\"debian-12\"",
+                "m.json: distribution: \"debian-12\" must be letters, digits and _",
+            ),
+            (
+                "\"20251115T000000Z\"",
+                "\"2025-11-15\"",
+                "m.json: snapshot: \"2025-11-15\" is not a timestamp like 20251115T000000Z",
+            ),
+            (
+                "https://deb.debian.org/debian\"",
+                "ftp://deb.debian.org/debian\"",
+                "m.json: sources (ftp://deb.debian.org/debian): the URL must be http(s)",
+            ),
+            (
+                "[\"amd64\", \"arm64\"]",
+                "[\"amd64\", \"amd64\"]",
+                "m.json: architectures: amd64 appears twice",
+            ),
+            (
+                "\"libssl3 (>= 3.0)\"",
+                "\"libssl3 (>= 3.0\"",
+                "m.json: set base: cannot parse relationship \"libssl3 (>= 3.0\": unclosed '('",
+            ),
+            ("[\"base-files\"]", "[]", "m.json: sets.static: no package"),
+            (
+                ", \"follow_dependencies\": false",
+                "",
+                "m.json: missing field `follow_dependencies`",
+            ),
+        ] {
+            let err = with(from, to).unwrap_err().to_string();
+            assert!(err.starts_with(message), "{err}");
+        }
+    }
+}
