@@ -1,0 +1,222 @@
+"""What the java images are made of: Debian 12's OpenJDK 17 JRE on base, and what we leave out."""
+
+load("//base:config.bzl", "BASE_FAMILIES")
+load("//python3:config.bzl", "DOC_EXCLUDE")
+load("//static:config.bzl", "STATIC_STATUS_PACKAGES")
+
+# UTF-8 by default, as upstream's java_base (glibc 2.36 has C.UTF-8 built in). Upstream sets
+# no JAVA_HOME; its JAVA_VERSION is left out here because the version differs per architecture
+# (s390x has no bookworm-security) and distroless_image's env is the same for all of them.
+JAVA17_ENV = ["LANG=C.UTF-8"]
+
+JAVA17_ENTRYPOINT = ["/usr/bin/java", "-jar"]
+
+# The root of debian/debian12.json's java17 set.
+JAVA17_ROOTS = ["openjdk-17-jre-headless"]
+
+# What the base image (the parent) already has in status.d.
+BASE_STATUS_PACKAGES = STATIC_STATUS_PACKAGES + BASE_FAMILIES["debian12"]
+
+# Left out of the closure on purpose: each serves only maintainer scripts, which never run in
+# a distroless image. deb_closure_test checks the list against the lock; the runtime test
+# checks that every ELF object's DT_NEEDED still resolves.
+JAVA17_EXCLUDED = {
+    # Its hook builds /etc/ssl/certs/java/cacerts with Java; our cacerts layer writes that file.
+    "ca-certificates-java": "the trust store comes from the cacerts layer",
+    # Perl (absent) configuration for fontconfig-config's and libpam0g's maintainer scripts.
+    "debconf": "maintainer-script configuration, in Perl",
+    # update-java-alternatives and jinfo for maintainer scripts; /usr/bin/java is our link.
+    "java-common": "alternatives helpers for maintainer scripts",
+    # openjdk's postinst runs `mountpoint`. It would bring system tools (a setuid-root su among
+    # them), PAM, audit, udev and util-linux-extra into the image.
+    "util-linux": "system tools, used only by openjdk's postinst",
+}
+
+# The closure of JAVA17_ROOTS less BASE_STATUS_PACKAGES and JAVA17_EXCLUDED, each its own layer
+# in this order (the JRE last).
+JAVA17_PACKAGES = [
+    "gcc-12-base",
+    "libgcc-s1",
+    "libstdc++6",
+    "zlib1g",
+    "libexpat1",
+    "libbrotli1",
+    "libpng16-16",
+    "libfreetype6",
+    "fonts-dejavu-core",
+    "fontconfig-config",
+    "libfontconfig1",
+    "libffi8",
+    "libpcre2-8-0",
+    "libselinux1",
+    "libblkid1",
+    "libmount1",
+    "libglib2.0-0",
+    "libgraphite2-3",
+    "libharfbuzz0b",
+    "libjpeg62-turbo",
+    "liblcms2-2",
+    "libasound2-data",
+    "libasound2",
+    "libpcsclite1",
+    "libsqlite3-0",
+    "libnspr4",
+    "libnss3",
+    "libcom-err2",
+    "libkeyutils1",
+    "libkrb5support0",
+    "libk5crypto3",
+    "libkrb5-3",
+    "libgssapi-krb5-2",
+    "libgmp10",
+    "libnettle8",
+    "libhogweed6",
+    "libunistring2",
+    "libidn2-0",
+    "libp11-kit0",
+    "libtasn1-6",
+    "libgnutls30",
+    "libcap2",
+    "libgpg-error0",
+    "libgcrypt20",
+    "liblz4-1",
+    "liblzma5",
+    "libzstd1",
+    "libsystemd0",
+    "libdbus-1-3",
+    "libavahi-common-data",
+    "libavahi-common3",
+    "libavahi-client3",
+    "libcups2",
+    "openjdk-17-jre-headless",
+]
+
+# Docs as in the python3 images, and the JRE's own man pages.
+JAVA17_EXCLUDE = DOC_EXCLUDE + ["usr/lib/jvm/*/man"]
+
+# Packages whose /usr/share/doc/<package> is a symlink to another package's.
+DOC_LINKS = {
+    "libgcc-s1": "gcc-12-base",
+    "libstdc++6": "gcc-12-base",
+}
+
+def java_home(arch):
+    return "/usr/lib/jvm/java-17-openjdk-" + arch
+
+def java17_file_checks(arch, debug):
+    """What every java17 image must (not) hold, for image_test.
+
+    Args:
+      arch: Debian architecture.
+      debug: whether the variant has busybox.
+
+    Returns:
+      image_test file checks.
+    """
+    home = java_home(arch)
+    return [
+        {
+            "path": "/usr/bin/java",
+            "target": home + "/bin/java",
+            "type": "symlink",
+        },
+        {
+            "mode": "0755",
+            "path": home + "/bin/java",
+            "type": "file",
+            "uid": 0,
+        },
+        {
+            "content": "(?m)^JAVA_VERSION=\"17\\.",
+            "path": home + "/release",
+        },
+        {"path": home + "/lib/server/libjvm.so"},
+        {"path": home + "/lib/modules"},
+        {
+            "path": home + "/lib/security/cacerts",
+            "target": "/etc/ssl/certs/java/cacerts",
+            "type": "symlink",
+        },
+        # PKCS#12 (a DER SEQUENCE) holding Debian's CA files by name, "debian:<file>" in a
+        # BMPString.
+        {
+            "content": "(?s-u)^\\x30[\\x82\\x83].*\\x00d\\x00e\\x00b\\x00i\\x00a\\x00n\\x00:\\x00I\\x00S\\x00R\\x00G",
+            "gid": 0,
+            "mode": "0644",
+            "path": "/etc/ssl/certs/java/cacerts",
+            "type": "file",
+            "uid": 0,
+        },
+        {
+            "content": "^-----BEGIN CERTIFICATE-----",
+            "path": "/etc/ssl/certs/ca-certificates.crt",
+        },
+        {"path": "/etc/java-17-openjdk/security/java.security"},
+        {"path": "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"},
+        {
+            "content": "^Package: openjdk-17-jre-headless\n",
+            "mode": "0644",
+            "path": "/var/lib/dpkg/status.d/openjdk-17-jre-headless",
+        },
+        # A JRE, not a JDK.
+        {
+            "exists": False,
+            "path": home + "/bin/javac",
+        },
+        # Docs trimmed, copyright kept.
+        {
+            "path": "/usr/share/doc/openjdk-17-jre-headless/copyright",
+            "type": "file",
+        },
+        {
+            "exists": False,
+            "path": "/usr/share/doc/openjdk-17-jre-headless/changelog.Debian.gz",
+        },
+        {
+            "exists": False,
+            "path": home + "/man",
+        },
+        # What JAVA17_EXCLUDED keeps out.
+        {
+            "exists": False,
+            "path": "/bin/su",
+        },
+        {
+            "exists": False,
+            "path": "/usr/share/doc/util-linux",
+        },
+        {
+            "exists": False,
+            "path": "/usr/share/debconf",
+        },
+        {
+            "exists": False,
+            "path": "/usr/bin/dpkg",
+        },
+        {
+            "exists": False,
+            "path": "/bin/sh",
+        },
+        {
+            "exists": False,
+            "path": "/usr/bin/bash",
+        },
+        {
+            "exists": debug,
+            "path": "/busybox/sh",
+        },
+    ] + [
+        {
+            "path": "/usr/share/doc/%s/copyright" % p,
+            "type": "file",
+        }
+        for p in JAVA17_PACKAGES
+        if p not in DOC_LINKS
+    ] + [
+        {
+            "path": "/usr/share/doc/" + p,
+            "target": target,
+            "type": "symlink",
+        }
+        for p, target in DOC_LINKS.items()
+    ]
