@@ -4,8 +4,9 @@ load("//base:config.bzl", "BASE_FAMILIES")
 load("//python3:config.bzl", "DOC_EXCLUDE")
 load("//static:config.bzl", "STATIC_STATUS_PACKAGES")
 
-# UTF-8 by default, as upstream's java_base (glibc 2.36 has C.UTF-8 built in). Upstream sets
-# no JAVA_HOME; its JAVA_VERSION is left out here because the version differs per architecture
+# As upstream's java_base. Java 17 takes its encodings from the C library's locale, and the
+# C.utf8 locale (libc-bin's, which upstream adds) is not in the lock yet: until it is, Java
+# falls back to ASCII for file names and its default charset. Upstream sets no JAVA_HOME; its JAVA_VERSION is left out here because the version differs per architecture
 # (s390x has no bookworm-security) and distroless_image's env is the same for all of them.
 JAVA17_ENV = ["LANG=C.UTF-8"]
 

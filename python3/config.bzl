@@ -84,7 +84,9 @@ DOC_LINKS = {
     "libpython3.11-stdlib": "libpython3.11-minimal",
 }
 
-# UTF-8 file names and stdio, as upstream's python3 image (glibc 2.36 has C.UTF-8 built in).
+# As upstream's python3 image. The C library has no C.UTF-8 locale here (libc-bin's is not
+# locked), so setlocale() falls back to C, and Python then runs in UTF-8 mode (PEP 540): UTF-8
+# file names and stdio either way.
 PYTHON3_ENV = ["LANG=C.UTF-8"]
 
 # Debian architecture -> multiarch triplet (extension module and library file names).
