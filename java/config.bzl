@@ -6,8 +6,9 @@ load("//static:config.bzl", "STATIC_STATUS_PACKAGES")
 
 # As upstream's java_base. Java 17 takes its encodings from the C library's locale, and the
 # C.utf8 locale (libc-bin's, which upstream adds) is not in the lock yet: until it is, Java
-# falls back to ASCII for file names and its default charset. Upstream sets no JAVA_HOME; its JAVA_VERSION is left out here because the version differs per architecture
-# (s390x has no bookworm-security) and distroless_image's env is the same for all of them.
+# falls back to ASCII for file names and its default charset. Upstream sets no JAVA_HOME; its
+# JAVA_VERSION is left out here: the JRE's version differs per architecture (s390x has no
+# bookworm-security) and distroless_image's env is the same for all of them.
 JAVA17_ENV = ["LANG=C.UTF-8"]
 
 JAVA17_ENTRYPOINT = ["/usr/bin/java", "-jar"]
