@@ -11,6 +11,7 @@ load("//private:image_sbom.bzl", _image_sbom = "image_sbom")
 load("//private:image_test.bzl", "image_structure_test")
 load("//private:oci_image.bzl", _oci_image = "oci_image")
 load("//private:oci_index.bzl", _docker_archive = "docker_archive", _oci_index = "oci_index")
+load("//private:oci_push.bzl", _oci_push = "oci_push")
 load("//private:platforms.bzl", "oci_platform")
 load("//private:providers.bzl", _ImageInfo = "ImageInfo", _IndexInfo = "IndexInfo", _LayerInfo = "LayerInfo")
 
@@ -23,6 +24,7 @@ docker_archive = _docker_archive
 image_sbom = _image_sbom
 oci_image = _oci_image
 oci_index = _oci_index
+oci_push = _oci_push
 
 def distroless_image(
         name,
@@ -46,7 +48,9 @@ def distroless_image(
     Creates, for each Debian architecture `A` (OCI name `O`: amd64, arm64, arm, s390x, ppc64le):
     `<name>_O` (an OCI image layout directory), `<name>_O_tar` (a `docker load` tarball
     tagged `<repository>:<tag>-O`) and `<name>_O_sbom` (SPDX 2.3 JSON); and `<name>`, the OCI
-    image index over all of them, with `<name>_sbom` covering every platform.
+    image index over all of them, with `<name>_sbom` covering every platform. `<name>_push` and
+    `<name>_O_push` push the index or one image: `bazel run :<name>_push -- REGISTRY/REPO:TAG`
+    (see `oci_push`; tagged `manual`, so `//...` does not build them).
 
     `{arch}` in `base` and `layers` is replaced by the Debian architecture and `{oci_arch}` by
     the OCI one, so that `":libc6_{arch}"` picks each architecture's package layer and
@@ -72,6 +76,7 @@ def distroless_image(
       **kwargs: common attributes (visibility, tags, testonly).
     """
     repository = repository or native.package_name() or name
+    push_kwargs = dict(kwargs, tags = kwargs.get("tags", []) + ["manual"])
     images = []
     for arch in architectures:
         oci_arch, variant = oci_platform(arch)
@@ -107,6 +112,7 @@ def distroless_image(
             lock = lock,
             **kwargs
         )
+        _oci_push(name = image + "_push", image = image, **push_kwargs)
         images.append(image)
     _oci_index(
         name = name,
@@ -115,6 +121,7 @@ def distroless_image(
         tag = tag,
         **kwargs
     )
+    _oci_push(name = name + "_push", image = name, **push_kwargs)
     _image_sbom(
         name = name + "_sbom",
         images = images,

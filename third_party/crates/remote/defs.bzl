@@ -312,6 +312,7 @@ _NORMAL_DEPENDENCIES = {
             "serde": Label("@crates__serde-1.0.229//:serde"),
             "serde_json": Label("@crates__serde_json-1.0.154//:serde_json"),
             "tempfile": Label("@crates__tempfile-3.27.0//:tempfile"),
+            "zstd": Label("@crates__zstd-0.13.5//:zstd"),
         },
     },
     "tools/layer": {
@@ -321,6 +322,7 @@ _NORMAL_DEPENDENCIES = {
             "sha2": Label("@crates__sha2-0.10.9//:sha2"),
             "tar": Label("@crates__tar-0.4.46//:tar"),
             "thiserror": Label("@crates__thiserror-2.0.21//:thiserror"),
+            "zstd": Label("@crates__zstd-0.13.5//:zstd"),
         },
     },
     "tools/lock": {
@@ -348,6 +350,23 @@ _NORMAL_DEPENDENCIES = {
             "tar": Label("@crates__tar-0.4.46//:tar"),
             "tempfile": Label("@crates__tempfile-3.27.0//:tempfile"),
             "thiserror": Label("@crates__thiserror-2.0.21//:thiserror"),
+            "zstd": Label("@crates__zstd-0.13.5//:zstd"),
+        },
+    },
+    "tools/push": {
+        _COMMON_CONDITION: {
+            "anyhow": Label("@crates__anyhow-1.0.104//:anyhow"),
+            "base64": Label("@crates__base64-0.22.1//:base64"),
+            "clap": Label("@crates__clap-4.5.61//:clap"),
+            "futures-util": Label("@crates__futures-util-0.3.34//:futures_util"),
+            "hex": Label("@crates__hex-0.4.3//:hex"),
+            "oci-client": Label("@crates__oci-client-0.15.0//:oci_client"),
+            "reqwest": Label("@crates__reqwest-0.12.28//:reqwest"),
+            "serde": Label("@crates__serde-1.0.229//:serde"),
+            "serde_json": Label("@crates__serde_json-1.0.154//:serde_json"),
+            "sha2": Label("@crates__sha2-0.10.9//:sha2"),
+            "thiserror": Label("@crates__thiserror-2.0.21//:thiserror"),
+            "tokio": Label("@crates__tokio-1.53.3//:tokio"),
         },
     },
     "tools/rootfs": {
@@ -390,6 +409,10 @@ _NORMAL_ALIASES = {
         _COMMON_CONDITION: {
         },
     },
+    "tools/push": {
+        _COMMON_CONDITION: {
+        },
+    },
     "tools/rootfs": {
         _COMMON_CONDITION: {
         },
@@ -416,6 +439,11 @@ _NORMAL_DEV_DEPENDENCIES = {
     },
     "tools/oci": {
     },
+    "tools/push": {
+        _COMMON_CONDITION: {
+            "tempfile": Label("@crates__tempfile-3.27.0//:tempfile"),
+        },
+    },
     "tools/rootfs": {
         _COMMON_CONDITION: {
             "serde_json": Label("@crates__serde_json-1.0.154//:serde_json"),
@@ -441,6 +469,10 @@ _NORMAL_DEV_ALIASES = {
     },
     "tools/oci": {
     },
+    "tools/push": {
+        _COMMON_CONDITION: {
+        },
+    },
     "tools/rootfs": {
         _COMMON_CONDITION: {
         },
@@ -462,6 +494,8 @@ _PROC_MACRO_DEPENDENCIES = {
     },
     "tools/oci": {
     },
+    "tools/push": {
+    },
     "tools/rootfs": {
     },
     "tools/testdata": {
@@ -481,6 +515,8 @@ _PROC_MACRO_ALIASES = {
     },
     "tools/oci": {
     },
+    "tools/push": {
+    },
     "tools/rootfs": {
     },
     "tools/testdata": {
@@ -499,6 +535,8 @@ _PROC_MACRO_DEV_DEPENDENCIES = {
     "tools/lock": {
     },
     "tools/oci": {
+    },
+    "tools/push": {
     },
     "tools/rootfs": {
     },
@@ -521,6 +559,10 @@ _PROC_MACRO_DEV_ALIASES = {
     },
     "tools/oci": {
     },
+    "tools/push": {
+        _COMMON_CONDITION: {
+        },
+    },
     "tools/rootfs": {
         _COMMON_CONDITION: {
         },
@@ -542,6 +584,8 @@ _BUILD_DEPENDENCIES = {
     },
     "tools/oci": {
     },
+    "tools/push": {
+    },
     "tools/rootfs": {
     },
     "tools/testdata": {
@@ -560,6 +604,8 @@ _BUILD_ALIASES = {
     "tools/lock": {
     },
     "tools/oci": {
+    },
+    "tools/push": {
     },
     "tools/rootfs": {
     },
@@ -580,6 +626,8 @@ _BUILD_PROC_MACRO_DEPENDENCIES = {
     },
     "tools/oci": {
     },
+    "tools/push": {
+    },
     "tools/rootfs": {
     },
     "tools/testdata": {
@@ -599,6 +647,8 @@ _BUILD_PROC_MACRO_ALIASES = {
     },
     "tools/oci": {
     },
+    "tools/push": {
+    },
     "tools/rootfs": {
     },
     "tools/testdata": {
@@ -609,18 +659,30 @@ _BUILD_PROC_MACRO_ALIASES = {
 
 _CONDITIONS = {
     "aarch64-linux-android": [],
+    "aarch64-pc-windows-gnullvm": [],
     "aarch64-unknown-linux-gnu": ["@rules_rust//rust/platform:aarch64-unknown-linux-gnu"],
+    "cfg(all(all(target_arch = \"aarch64\", target_endian = \"little\"), target_os = \"windows\"))": [],
+    "cfg(all(all(target_arch = \"aarch64\", target_endian = \"little\"), target_vendor = \"apple\", any(target_os = \"ios\", target_os = \"macos\", target_os = \"tvos\", target_os = \"visionos\", target_os = \"watchos\")))": [],
+    "cfg(all(any(all(target_arch = \"aarch64\", target_endian = \"little\"), all(target_arch = \"arm\", target_endian = \"little\")), any(target_os = \"android\", target_os = \"linux\")))": ["@rules_rust//rust/platform:aarch64-unknown-linux-gnu"],
+    "cfg(all(any(target_arch = \"x86_64\", target_arch = \"arm64ec\"), target_env = \"msvc\", not(windows_raw_dylib)))": [],
     "cfg(all(any(target_os = \"linux\", target_os = \"android\"), any(rustix_use_libc, miri, not(all(target_os = \"linux\", any(target_endian = \"little\", any(target_arch = \"s390x\", target_arch = \"powerpc\")), any(target_arch = \"arm\", all(target_arch = \"aarch64\", target_pointer_width = \"64\"), target_arch = \"riscv64\", all(rustix_use_experimental_asm, target_arch = \"powerpc\"), all(rustix_use_experimental_asm, target_arch = \"powerpc64\"), all(rustix_use_experimental_asm, target_arch = \"s390x\"), all(rustix_use_experimental_asm, target_arch = \"mips\"), all(rustix_use_experimental_asm, target_arch = \"mips32r6\"), all(rustix_use_experimental_asm, target_arch = \"mips64\"), all(rustix_use_experimental_asm, target_arch = \"mips64r6\"), target_arch = \"x86\", all(target_arch = \"x86_64\", target_pointer_width = \"64\")))))))": [],
     "cfg(all(any(target_os = \"linux\", target_os = \"android\"), not(any(all(target_os = \"linux\", target_env = \"\"), getrandom_backend = \"custom\", getrandom_backend = \"linux_raw\", getrandom_backend = \"rdrand\", getrandom_backend = \"rndr\"))))": ["@rules_rust//rust/platform:aarch64-unknown-linux-gnu", "@rules_rust//rust/platform:x86_64-unknown-linux-gnu"],
     "cfg(all(not(curve25519_dalek_backend = \"fiat\"), not(curve25519_dalek_backend = \"serial\"), target_arch = \"x86_64\"))": ["@rules_rust//rust/platform:x86_64-unknown-linux-gnu"],
     "cfg(all(not(rustix_use_libc), not(miri), target_os = \"linux\", any(target_endian = \"little\", any(target_arch = \"s390x\", target_arch = \"powerpc\")), any(target_arch = \"arm\", all(target_arch = \"aarch64\", target_pointer_width = \"64\"), target_arch = \"riscv64\", all(rustix_use_experimental_asm, target_arch = \"powerpc\"), all(rustix_use_experimental_asm, target_arch = \"powerpc64\"), all(rustix_use_experimental_asm, target_arch = \"s390x\"), all(rustix_use_experimental_asm, target_arch = \"mips\"), all(rustix_use_experimental_asm, target_arch = \"mips32r6\"), all(rustix_use_experimental_asm, target_arch = \"mips64\"), all(rustix_use_experimental_asm, target_arch = \"mips64r6\"), target_arch = \"x86\", all(target_arch = \"x86_64\", target_pointer_width = \"64\"))))": ["@rules_rust//rust/platform:aarch64-unknown-linux-gnu", "@rules_rust//rust/platform:x86_64-unknown-linux-gnu"],
     "cfg(all(not(windows), any(rustix_use_libc, miri, not(all(target_os = \"linux\", any(target_endian = \"little\", any(target_arch = \"s390x\", target_arch = \"powerpc\")), any(target_arch = \"arm\", all(target_arch = \"aarch64\", target_pointer_width = \"64\"), target_arch = \"riscv64\", all(rustix_use_experimental_asm, target_arch = \"powerpc\"), all(rustix_use_experimental_asm, target_arch = \"powerpc64\"), all(rustix_use_experimental_asm, target_arch = \"s390x\"), all(rustix_use_experimental_asm, target_arch = \"mips\"), all(rustix_use_experimental_asm, target_arch = \"mips32r6\"), all(rustix_use_experimental_asm, target_arch = \"mips64\"), all(rustix_use_experimental_asm, target_arch = \"mips64r6\"), target_arch = \"x86\", all(target_arch = \"x86_64\", target_pointer_width = \"64\")))))))": [],
+    "cfg(all(target_arch = \"aarch64\", target_env = \"msvc\", not(windows_raw_dylib)))": [],
     "cfg(all(target_arch = \"aarch64\", target_os = \"linux\"))": ["@rules_rust//rust/platform:aarch64-unknown-linux-gnu"],
     "cfg(all(target_arch = \"aarch64\", target_vendor = \"apple\"))": [],
     "cfg(all(target_arch = \"loongarch64\", target_os = \"linux\"))": [],
     "cfg(all(target_arch = \"wasm32\", target_os = \"unknown\"))": [],
     "cfg(all(target_arch = \"wasm32\", target_os = \"wasi\", target_env = \"p2\"))": [],
+    "cfg(all(target_arch = \"x86\", target_env = \"gnu\", not(target_abi = \"llvm\"), not(windows_raw_dylib)))": [],
+    "cfg(all(target_arch = \"x86\", target_env = \"msvc\", not(windows_raw_dylib)))": [],
+    "cfg(all(target_arch = \"x86_64\", target_env = \"gnu\", not(target_abi = \"llvm\"), not(windows_raw_dylib)))": ["@rules_rust//rust/platform:x86_64-unknown-linux-gnu"],
+    "cfg(all(target_family = \"wasm\", target_os = \"unknown\"))": [],
+    "cfg(all(target_os = \"emscripten\", wasm_bindgen_unstable_tokio))": [],
     "cfg(all(target_os = \"uefi\", getrandom_backend = \"efi_rng\"))": [],
+    "cfg(all(unix, not(target_os = \"macos\")))": ["@rules_rust//rust/platform:aarch64-unknown-linux-gnu", "@rules_rust//rust/platform:x86_64-unknown-linux-gnu"],
     "cfg(any())": [],
     "cfg(any(target_arch = \"aarch64\", target_arch = \"x86\", target_arch = \"x86_64\"))": ["@rules_rust//rust/platform:aarch64-unknown-linux-gnu", "@rules_rust//rust/platform:x86_64-unknown-linux-gnu"],
     "cfg(any(target_arch = \"aarch64\", target_arch = \"x86_64\", target_arch = \"x86\"))": ["@rules_rust//rust/platform:aarch64-unknown-linux-gnu", "@rules_rust//rust/platform:x86_64-unknown-linux-gnu"],
@@ -631,13 +693,18 @@ _CONDITIONS = {
     "cfg(any(target_os = \"haiku\", target_os = \"redox\", target_os = \"nto\", target_os = \"aix\"))": [],
     "cfg(any(target_os = \"ios\", target_os = \"visionos\", target_os = \"watchos\", target_os = \"tvos\"))": [],
     "cfg(any(target_os = \"macos\", target_os = \"openbsd\", target_os = \"vita\", target_os = \"emscripten\"))": [],
+    "cfg(any(unix, target_os = \"hermit\", target_os = \"wasi\"))": ["@rules_rust//rust/platform:aarch64-unknown-linux-gnu", "@rules_rust//rust/platform:x86_64-unknown-linux-gnu"],
     "cfg(any(unix, target_os = \"wasi\"))": ["@rules_rust//rust/platform:aarch64-unknown-linux-gnu", "@rules_rust//rust/platform:x86_64-unknown-linux-gnu"],
     "cfg(curve25519_dalek_backend = \"fiat\")": [],
+    "cfg(not(all(target_family = \"wasm\", target_os = \"unknown\")))": ["@rules_rust//rust/platform:aarch64-unknown-linux-gnu", "@rules_rust//rust/platform:x86_64-unknown-linux-gnu"],
+    "cfg(not(target_arch = \"wasm32\"))": ["@rules_rust//rust/platform:aarch64-unknown-linux-gnu", "@rules_rust//rust/platform:x86_64-unknown-linux-gnu"],
     "cfg(target_arch = \"aarch64\")": ["@rules_rust//rust/platform:aarch64-unknown-linux-gnu"],
+    "cfg(target_arch = \"wasm32\")": [],
     "cfg(target_arch = \"x86_64\")": ["@rules_rust//rust/platform:x86_64-unknown-linux-gnu"],
     "cfg(target_os = \"android\")": [],
     "cfg(target_os = \"haiku\")": [],
     "cfg(target_os = \"hermit\")": [],
+    "cfg(target_os = \"macos\")": [],
     "cfg(target_os = \"netbsd\")": [],
     "cfg(target_os = \"solaris\")": [],
     "cfg(target_os = \"vxworks\")": [],
@@ -646,6 +713,9 @@ _CONDITIONS = {
     "cfg(target_vendor = \"apple\")": [],
     "cfg(unix)": ["@rules_rust//rust/platform:aarch64-unknown-linux-gnu", "@rules_rust//rust/platform:x86_64-unknown-linux-gnu"],
     "cfg(windows)": [],
+    "cfg(windows_raw_dylib)": [],
+    "i686-pc-windows-gnullvm": [],
+    "x86_64-pc-windows-gnullvm": [],
     "x86_64-unknown-linux-gnu": ["@rules_rust//rust/platform:x86_64-unknown-linux-gnu"],
 }
 
@@ -799,6 +869,16 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__atomic-waker-1.1.2",
+        sha256 = "1505bd5d3d116872e7271a6d4e16d81d0c8570876c8de68093a09ac269d8aac0",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/atomic-waker/1.1.2/download"],
+        strip_prefix = "atomic-waker-1.1.2",
+        build_file = Label("//third_party/crates/remote:BUILD.atomic-waker-1.1.2.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__autocfg-1.5.1",
         sha256 = "f2032f911046de80f0a198e0901378627c33f59ea0ac00e363d481118bd70a53",
         type = "tar.gz",
@@ -815,6 +895,16 @@ def crate_repositories():
         urls = ["https://static.crates.io/crates/base16ct/0.2.0/download"],
         strip_prefix = "base16ct-0.2.0",
         build_file = Label("//third_party/crates/remote:BUILD.base16ct-0.2.0.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__base64-0.13.1",
+        sha256 = "9e1b586273c5702936fe7b7d6896644d8be71e6314cfe09d3167c95f712589e8",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/base64/0.13.1/download"],
+        strip_prefix = "base64-0.13.1",
+        build_file = Label("//third_party/crates/remote:BUILD.base64-0.13.1.bazel"),
     )
 
     maybe(
@@ -939,6 +1029,16 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__bytes-1.12.2",
+        sha256 = "776dfebd015e2d8732c684a2c71003674ccb49457b539b9e82151ba38e96dd7c",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/bytes/1.12.2/download"],
+        strip_prefix = "bytes-1.12.2",
+        build_file = Label("//third_party/crates/remote:BUILD.bytes-1.12.2.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__bzip2-0.4.4",
         sha256 = "bdb116a6ef3f6c3698828873ad02c3014b3c85cadb88496095628e3ef1e347f8",
         type = "tar.gz",
@@ -1005,6 +1105,16 @@ def crate_repositories():
         urls = ["https://static.crates.io/crates/cfg-if/1.0.5/download"],
         strip_prefix = "cfg-if-1.0.5",
         build_file = Label("//third_party/crates/remote:BUILD.cfg-if-1.0.5.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__cfg_aliases-0.2.2",
+        sha256 = "f079e83a288787bcd14a6aea84cee5c87a67c5a3e660c30f557a3d24761b3527",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/cfg_aliases/0.2.2/download"],
+        strip_prefix = "cfg_aliases-0.2.2",
+        build_file = Label("//third_party/crates/remote:BUILD.cfg_aliases-0.2.2.bazel"),
     )
 
     maybe(
@@ -1115,6 +1225,16 @@ def crate_repositories():
         urls = ["https://static.crates.io/crates/const_format_proc_macros/0.2.37/download"],
         strip_prefix = "const_format_proc_macros-0.2.37",
         build_file = Label("//third_party/crates/remote:BUILD.const_format_proc_macros-0.2.37.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__core-foundation-0.10.1",
+        sha256 = "b2a6cd9ae233e7f62ba4e9353e81a88df7fc8a5987b8d445b4d90c879bd156f6",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/core-foundation/0.10.1/download"],
+        strip_prefix = "core-foundation-0.10.1",
+        build_file = Label("//third_party/crates/remote:BUILD.core-foundation-0.10.1.bazel"),
     )
 
     maybe(
@@ -1499,12 +1619,62 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__form_urlencoded-1.2.2",
+        sha256 = "cb4cb245038516f5f85277875cdaa4f7d2c9a0fa0468de06ed190163b1581fcf",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/form_urlencoded/1.2.2/download"],
+        strip_prefix = "form_urlencoded-1.2.2",
+        build_file = Label("//third_party/crates/remote:BUILD.form_urlencoded-1.2.2.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__futures-channel-0.3.34",
+        sha256 = "b1f9e3d69d39e4862ffed03ed071a76f9a13ba1d9109d355b0f0aa6b15e393c4",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/futures-channel/0.3.34/download"],
+        strip_prefix = "futures-channel-0.3.34",
+        build_file = Label("//third_party/crates/remote:BUILD.futures-channel-0.3.34.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__futures-core-0.3.34",
         sha256 = "92d699e522242e69e3003b94ecc1f960f3a5e015aa7c5d7486e65ad01dd94f5e",
         type = "tar.gz",
         urls = ["https://static.crates.io/crates/futures-core/0.3.34/download"],
         strip_prefix = "futures-core-0.3.34",
         build_file = Label("//third_party/crates/remote:BUILD.futures-core-0.3.34.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__futures-io-0.3.34",
+        sha256 = "53c0fa8157de1303bfffdaa1cc2a673bfffb60102f76b0ef4441659124373fed",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/futures-io/0.3.34/download"],
+        strip_prefix = "futures-io-0.3.34",
+        build_file = Label("//third_party/crates/remote:BUILD.futures-io-0.3.34.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__futures-macro-0.3.34",
+        sha256 = "9fb9654ba8355388abeb8dcb4fc62f511300867002afc858860463bdd9fe0c44",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/futures-macro/0.3.34/download"],
+        strip_prefix = "futures-macro-0.3.34",
+        build_file = Label("//third_party/crates/remote:BUILD.futures-macro-0.3.34.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__futures-sink-0.3.34",
+        sha256 = "1944426bf7d03f1d14f708785e4b33efd750b36d48a157b836b3efc15ede8e1d",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/futures-sink/0.3.34/download"],
+        strip_prefix = "futures-sink-0.3.34",
+        build_file = Label("//third_party/crates/remote:BUILD.futures-sink-0.3.34.bazel"),
     )
 
     maybe(
@@ -1639,6 +1809,86 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__http-1.5.0",
+        sha256 = "918d3568bebf352712bc2ef3d46a8bcf1a75b373be6539de198e9105cbbf9ce0",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/http/1.5.0/download"],
+        strip_prefix = "http-1.5.0",
+        build_file = Label("//third_party/crates/remote:BUILD.http-1.5.0.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__http-auth-0.1.10",
+        sha256 = "150fa4a9462ef926824cf4519c84ed652ca8f4fbae34cb8af045b5cbcaf98822",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/http-auth/0.1.10/download"],
+        strip_prefix = "http-auth-0.1.10",
+        build_file = Label("//third_party/crates/remote:BUILD.http-auth-0.1.10.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__http-body-1.1.0",
+        sha256 = "ca2a8f2913ee65f60facd6a5905613afaa448497a0230cc41ce022d93290bc2c",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/http-body/1.1.0/download"],
+        strip_prefix = "http-body-1.1.0",
+        build_file = Label("//third_party/crates/remote:BUILD.http-body-1.1.0.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__http-body-util-0.1.5",
+        sha256 = "23169fe34a5fbcdd3f3862e78fb9b6fccd5f02a6dc6f732547005d45631ce71c",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/http-body-util/0.1.5/download"],
+        strip_prefix = "http-body-util-0.1.5",
+        build_file = Label("//third_party/crates/remote:BUILD.http-body-util-0.1.5.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__httparse-1.10.1",
+        sha256 = "6dbf3de79e51f3d586ab4cb9d5c3e2c14aa28ed23d180cf89b4df0454a69cc87",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/httparse/1.10.1/download"],
+        strip_prefix = "httparse-1.10.1",
+        build_file = Label("//third_party/crates/remote:BUILD.httparse-1.10.1.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__hyper-1.12.0",
+        sha256 = "2c3e324da4c95177d6291d4c8730197c0d1822f8a9766814a4a44fa5ab797c9c",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/hyper/1.12.0/download"],
+        strip_prefix = "hyper-1.12.0",
+        build_file = Label("//third_party/crates/remote:BUILD.hyper-1.12.0.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__hyper-rustls-0.27.7",
+        sha256 = "e3c93eb611681b207e1fe55d5a71ecf91572ec8a6705cdb6857f7d8d5242cf58",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/hyper-rustls/0.27.7/download"],
+        strip_prefix = "hyper-rustls-0.27.7",
+        build_file = Label("//third_party/crates/remote:BUILD.hyper-rustls-0.27.7.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__hyper-util-0.1.20",
+        sha256 = "96547c2556ec9d12fb1578c4eaf448b04993e7fb79cbaad930a656880a6bdfa0",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/hyper-util/0.1.20/download"],
+        strip_prefix = "hyper-util-0.1.20",
+        build_file = Label("//third_party/crates/remote:BUILD.hyper-util-0.1.20.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__iana-time-zone-0.1.65",
         sha256 = "e31bc9ad994ba00e440a8aa5c9ef0ec67d5cb5e5cb0cc7f8b744a35b389cc470",
         type = "tar.gz",
@@ -1679,6 +1929,36 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__idna-1.1.0",
+        sha256 = "3b0875f23caa03898994f6ddc501886a45c7d3d62d04d2d90788d47be1b1e4de",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/idna/1.1.0/download"],
+        strip_prefix = "idna-1.1.0",
+        build_file = Label("//third_party/crates/remote:BUILD.idna-1.1.0.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__idna_adapter-1.1.0",
+        sha256 = "279259b0ac81c89d11c290495fdcfa96ea3643b7df311c138b6fe8ca5237f0f8",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/idna_adapter/1.1.0/download"],
+        strip_prefix = "idna_adapter-1.1.0",
+        build_file = Label("//third_party/crates/remote:BUILD.idna_adapter-1.1.0.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__idna_mapping-1.1.0",
+        sha256 = "11c13906586a4b339310541a274dd927aff6fcbb5b8e3af90634c4b31681c792",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/idna_mapping/1.1.0/download"],
+        strip_prefix = "idna_mapping-1.1.0",
+        build_file = Label("//third_party/crates/remote:BUILD.idna_mapping-1.1.0.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__indexmap-2.13.1",
         sha256 = "45a8a2b9cb3e0b0c1803dbb0758ffac5de2f425b23c28f518faabd9d805342ff",
         type = "tar.gz",
@@ -1695,6 +1975,16 @@ def crate_repositories():
         urls = ["https://static.crates.io/crates/inout/0.1.4/download"],
         strip_prefix = "inout-0.1.4",
         build_file = Label("//third_party/crates/remote:BUILD.inout-0.1.4.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__ipnet-2.12.2",
+        sha256 = "791930b43c0d5973160d90a8f3894509f2b273430f5c5c73b668636d0287c5c0",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/ipnet/2.12.2/download"],
+        strip_prefix = "ipnet-2.12.2",
+        build_file = Label("//third_party/crates/remote:BUILD.ipnet-2.12.2.bazel"),
     )
 
     maybe(
@@ -1745,6 +2035,16 @@ def crate_repositories():
         urls = ["https://static.crates.io/crates/js-sys/0.3.107/download"],
         strip_prefix = "js-sys-0.3.107",
         build_file = Label("//third_party/crates/remote:BUILD.js-sys-0.3.107.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__jwt-0.16.0",
+        sha256 = "6204285f77fe7d9784db3fdc449ecce1a0114927a51d5a41c4c7a292011c015f",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/jwt/0.16.0/download"],
+        strip_prefix = "jwt-0.16.0",
+        build_file = Label("//third_party/crates/remote:BUILD.jwt-0.16.0.bazel"),
     )
 
     maybe(
@@ -1839,6 +2139,16 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__lru-slab-0.1.3",
+        sha256 = "4050469837a6ff301cd14c1f8f24f88549e6d548f24f64e2148eb0f72cebc51f",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/lru-slab/0.1.3/download"],
+        strip_prefix = "lru-slab-0.1.3",
+        build_file = Label("//third_party/crates/remote:BUILD.lru-slab-0.1.3.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__lzma-sys-0.1.20",
         sha256 = "5fda04ab3764e6cde78b9974eec4f779acaba7c4e84b36eca3cf77c581b85d27",
         type = "tar.gz",
@@ -1885,6 +2195,16 @@ def crate_repositories():
         urls = ["https://static.crates.io/crates/miniz_oxide/0.9.1/download"],
         strip_prefix = "miniz_oxide-0.9.1",
         build_file = Label("//third_party/crates/remote:BUILD.miniz_oxide-0.9.1.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__mio-1.2.5",
+        sha256 = "20521a903f02b0a573cd6840e9d0a5a0cc043d361fe924092cd70f8556cc9c4a",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/mio/1.2.5/download"],
+        strip_prefix = "mio-1.2.5",
+        build_file = Label("//third_party/crates/remote:BUILD.mio-1.2.5.bazel"),
     )
 
     maybe(
@@ -1969,12 +2289,32 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__oci-client-0.15.0",
+        sha256 = "9b74df13319e08bc386d333d3dc289c774c88cc543cae31f5347db07b5ec2172",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/oci-client/0.15.0/download"],
+        strip_prefix = "oci-client-0.15.0",
+        build_file = Label("//third_party/crates/remote:BUILD.oci-client-0.15.0.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__oci-spec-0.8.4",
         sha256 = "fc3da52b83ce3258fbf29f66ac784b279453c2ac3c22c5805371b921ede0d308",
         type = "tar.gz",
         urls = ["https://static.crates.io/crates/oci-spec/0.8.4/download"],
         strip_prefix = "oci-spec-0.8.4",
         build_file = Label("//third_party/crates/remote:BUILD.oci-spec-0.8.4.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__olpc-cjson-0.1.4",
+        sha256 = "696183c9b5fe81a7715d074fd632e8bd46f4ccc0231a3ed7fc580a80de5f7083",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/olpc-cjson/0.1.4/download"],
+        strip_prefix = "olpc-cjson-0.1.4",
+        build_file = Label("//third_party/crates/remote:BUILD.olpc-cjson-0.1.4.bazel"),
     )
 
     maybe(
@@ -2005,6 +2345,16 @@ def crate_repositories():
         urls = ["https://static.crates.io/crates/opaque-debug/0.3.1/download"],
         strip_prefix = "opaque-debug-0.3.1",
         build_file = Label("//third_party/crates/remote:BUILD.opaque-debug-0.3.1.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__openssl-probe-0.2.2",
+        sha256 = "7e036b411754132fd6b74e94b74e9a13c5cf606fa93d1885c35860d3060820b1",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/openssl-probe/0.2.2/download"],
+        strip_prefix = "openssl-probe-0.2.2",
+        build_file = Label("//third_party/crates/remote:BUILD.openssl-probe-0.2.2.bazel"),
     )
 
     maybe(
@@ -2055,6 +2405,16 @@ def crate_repositories():
         urls = ["https://static.crates.io/crates/pem-rfc7468/0.7.0/download"],
         strip_prefix = "pem-rfc7468-0.7.0",
         build_file = Label("//third_party/crates/remote:BUILD.pem-rfc7468-0.7.0.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__percent-encoding-2.3.2",
+        sha256 = "9b4f627cb1b25917193a259e49bdad08f671f8d9708acfd5fe0a8c1455d87220",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/percent-encoding/2.3.2/download"],
+        strip_prefix = "percent-encoding-2.3.2",
+        build_file = Label("//third_party/crates/remote:BUILD.percent-encoding-2.3.2.bazel"),
     )
 
     maybe(
@@ -2159,6 +2519,36 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__quinn-0.11.9",
+        sha256 = "b9e20a958963c291dc322d98411f541009df2ced7b5a4f2bd52337638cfccf20",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/quinn/0.11.9/download"],
+        strip_prefix = "quinn-0.11.9",
+        build_file = Label("//third_party/crates/remote:BUILD.quinn-0.11.9.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__quinn-proto-0.11.14",
+        sha256 = "434b42fec591c96ef50e21e886936e66d3cc3f737104fdb9b737c40ffb94c098",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/quinn-proto/0.11.14/download"],
+        strip_prefix = "quinn-proto-0.11.14",
+        build_file = Label("//third_party/crates/remote:BUILD.quinn-proto-0.11.14.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__quinn-udp-0.5.14",
+        sha256 = "addec6a0dcad8a8d96a771f815f0eaf55f9d1805756410b39f5fa81332574cbd",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/quinn-udp/0.5.14/download"],
+        strip_prefix = "quinn-udp-0.5.14",
+        build_file = Label("//third_party/crates/remote:BUILD.quinn-udp-0.5.14.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__quote-1.0.47",
         sha256 = "1fbf4db142a473a8d80c26bbf18454ed458bf8d26c8219c331daecfdbd079001",
         type = "tar.gz",
@@ -2189,6 +2579,16 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__rand-0.9.5",
+        sha256 = "b9ef1d0d795eb7d84685bca4f72f3649f064e6641543d3a8c415898726a57b41",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/rand/0.9.5/download"],
+        strip_prefix = "rand-0.9.5",
+        build_file = Label("//third_party/crates/remote:BUILD.rand-0.9.5.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__rand_chacha-0.3.1",
         sha256 = "e6c10a63a0fa32252be49d21e7709d4d4baf8d231c2dbce1eaa8141b9b127d88",
         type = "tar.gz",
@@ -2199,12 +2599,32 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__rand_chacha-0.9.0",
+        sha256 = "d3022b5f1df60f26e1ffddd6c66e8aa15de382ae63b3a0c1bfc0e4d3e3f325cb",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/rand_chacha/0.9.0/download"],
+        strip_prefix = "rand_chacha-0.9.0",
+        build_file = Label("//third_party/crates/remote:BUILD.rand_chacha-0.9.0.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__rand_core-0.6.4",
         sha256 = "ec0be4795e2f6a28069bec0b5ff3e2ac9bafc99e6a9a7dc3547996c5c816922c",
         type = "tar.gz",
         urls = ["https://static.crates.io/crates/rand_core/0.6.4/download"],
         strip_prefix = "rand_core-0.6.4",
         build_file = Label("//third_party/crates/remote:BUILD.rand_core-0.6.4.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__rand_core-0.9.5",
+        sha256 = "76afc826de14238e6e8c374ddcc1fa19e374fd8dd986b0d2af0d02377261d83c",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/rand_core/0.9.5/download"],
+        strip_prefix = "rand_core-0.9.5",
+        build_file = Label("//third_party/crates/remote:BUILD.rand_core-0.9.5.bazel"),
     )
 
     maybe(
@@ -2239,12 +2659,32 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__reqwest-0.12.28",
+        sha256 = "eddd3ca559203180a307f12d114c268abf583f59b03cb906fd0b3ff8646c1147",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/reqwest/0.12.28/download"],
+        strip_prefix = "reqwest-0.12.28",
+        build_file = Label("//third_party/crates/remote:BUILD.reqwest-0.12.28.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__rfc6979-0.4.0",
         sha256 = "f8dd2a808d456c4a54e300a23e9f5a67e122c3024119acbfd73e3bf664491cb2",
         type = "tar.gz",
         urls = ["https://static.crates.io/crates/rfc6979/0.4.0/download"],
         strip_prefix = "rfc6979-0.4.0",
         build_file = Label("//third_party/crates/remote:BUILD.rfc6979-0.4.0.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__ring-0.17.14",
+        sha256 = "a4689e6c2294d81e88dc6261c768b63bc4fcdb852be6d1352498b114f61383b7",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/ring/0.17.14/download"],
+        strip_prefix = "ring-0.17.14",
+        build_file = Label("//third_party/crates/remote:BUILD.ring-0.17.14.bazel"),
     )
 
     maybe(
@@ -2269,6 +2709,16 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__rustc-hash-2.1.3",
+        sha256 = "6b1e7f9a428571be2dc5bc0505c13fb6bf936822b894ec87abf8a08a4e51742d",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/rustc-hash/2.1.3/download"],
+        strip_prefix = "rustc-hash-2.1.3",
+        build_file = Label("//third_party/crates/remote:BUILD.rustc-hash-2.1.3.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__rustc_version-0.4.1",
         sha256 = "cfcb3a22ef46e85b45de6ee7e79d063319ebb6594faafcf1c225ea92ab6e9b92",
         type = "tar.gz",
@@ -2289,6 +2739,46 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__rustls-0.23.46",
+        sha256 = "48e13bd8c0e9365c43cfa5c9e8f9ad49d3c8444926c9aac819e0e4dc503c8fdf",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/rustls/0.23.46/download"],
+        strip_prefix = "rustls-0.23.46",
+        build_file = Label("//third_party/crates/remote:BUILD.rustls-0.23.46.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__rustls-native-certs-0.8.5",
+        sha256 = "4a073f5dc7469f984c52ad2752b63b0807745133b6de880b7b64c1ac4c48aec4",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/rustls-native-certs/0.8.5/download"],
+        strip_prefix = "rustls-native-certs-0.8.5",
+        build_file = Label("//third_party/crates/remote:BUILD.rustls-native-certs-0.8.5.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__rustls-pki-types-1.16.0",
+        sha256 = "102f35f7de7b06d8c61f1cff6592f5253e0dea431c74867aad5dfd70f44663fb",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/rustls-pki-types/1.16.0/download"],
+        strip_prefix = "rustls-pki-types-1.16.0",
+        build_file = Label("//third_party/crates/remote:BUILD.rustls-pki-types-1.16.0.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__rustls-webpki-0.103.17",
+        sha256 = "e3a0760a887c14823fca5a1c970b01d47c328c696c0c64829d1df50e8f853fd5",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/rustls-webpki/0.103.17/download"],
+        strip_prefix = "rustls-webpki-0.103.17",
+        build_file = Label("//third_party/crates/remote:BUILD.rustls-webpki-0.103.17.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__rustversion-1.0.23",
         sha256 = "cf54715a573b99ac80df0bc206da022bcd442c974952c7b9720069370852e21f",
         type = "tar.gz",
@@ -2299,12 +2789,52 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__ryu-1.0.23",
+        sha256 = "9774ba4a74de5f7b1c1451ed6cd5285a32eddb5cccb8cc655a4e50009e06477f",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/ryu/1.0.23/download"],
+        strip_prefix = "ryu-1.0.23",
+        build_file = Label("//third_party/crates/remote:BUILD.ryu-1.0.23.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__schannel-0.1.30",
+        sha256 = "9cb23c424d8ee841bb4d813677ca237e2a610067d594fec130f87d6093495ab5",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/schannel/0.1.30/download"],
+        strip_prefix = "schannel-0.1.30",
+        build_file = Label("//third_party/crates/remote:BUILD.schannel-0.1.30.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__sec1-0.7.3",
         sha256 = "d3e97a565f76233a6003f9f5c54be1d9c5bdfa3eccfb189469f11ec4901c47dc",
         type = "tar.gz",
         urls = ["https://static.crates.io/crates/sec1/0.7.3/download"],
         strip_prefix = "sec1-0.7.3",
         build_file = Label("//third_party/crates/remote:BUILD.sec1-0.7.3.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__security-framework-3.6.0",
+        sha256 = "d17b898a6d6948c3a8ee4372c17cb384f90d2e6e912ef00895b14fd7ab54ec38",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/security-framework/3.6.0/download"],
+        strip_prefix = "security-framework-3.6.0",
+        build_file = Label("//third_party/crates/remote:BUILD.security-framework-3.6.0.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__security-framework-sys-2.17.0",
+        sha256 = "6ce2691df843ecc5d231c0b14ece2acc3efb62c0a398c7e1d875f3983ce020e3",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/security-framework-sys/2.17.0/download"],
+        strip_prefix = "security-framework-sys-2.17.0",
+        build_file = Label("//third_party/crates/remote:BUILD.security-framework-sys-2.17.0.bazel"),
     )
 
     maybe(
@@ -2355,6 +2885,16 @@ def crate_repositories():
         urls = ["https://static.crates.io/crates/serde_json/1.0.154/download"],
         strip_prefix = "serde_json-1.0.154",
         build_file = Label("//third_party/crates/remote:BUILD.serde_json-1.0.154.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__serde_urlencoded-0.7.1",
+        sha256 = "d3491c14715ca2294c4d6a88f15e84739788c1d030eed8c110436aafdaa2f3fd",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/serde_urlencoded/0.7.1/download"],
+        strip_prefix = "serde_urlencoded-0.7.1",
+        build_file = Label("//third_party/crates/remote:BUILD.serde_urlencoded-0.7.1.bazel"),
     )
 
     maybe(
@@ -2449,6 +2989,16 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__socket2-0.6.5",
+        sha256 = "c3d1e2c7f27f8d4cb10542a02c49005dbd6e93095799d6f3be745fae9f8fedd4",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/socket2/0.6.5/download"],
+        strip_prefix = "socket2-0.6.5",
+        build_file = Label("//third_party/crates/remote:BUILD.socket2-0.6.5.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__spin-0.9.9",
         sha256 = "3763264f6b73151db08c50ff20d7d8a0b8796e021cdea7ceedad07b80155fa0e",
         type = "tar.gz",
@@ -2529,6 +3079,16 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__sync_wrapper-1.0.2",
+        sha256 = "0bf256ce5efdfa370213c1dabab5935a12e49f2c58d15e9eac2870d3b4f27263",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/sync_wrapper/1.0.2/download"],
+        strip_prefix = "sync_wrapper-1.0.2",
+        build_file = Label("//third_party/crates/remote:BUILD.sync_wrapper-1.0.2.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__tar-0.4.46",
         sha256 = "3f6221d9a6003c78398e3b239969f352578258df48c8eb051caadae0015bc840",
         type = "tar.gz",
@@ -2569,6 +3129,16 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__tinyvec-1.13.3",
+        sha256 = "fd3ca314f692efd6c868f8408f53fe444634a845f96c028b97d35f6a1f79f0ee",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/tinyvec/1.13.3/download"],
+        strip_prefix = "tinyvec-1.13.3",
+        build_file = Label("//third_party/crates/remote:BUILD.tinyvec-1.13.3.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__tls_codec-0.4.2",
         sha256 = "0de2e01245e2bb89d6f05801c564fa27624dbd7b1846859876c7dad82e90bf6b",
         type = "tar.gz",
@@ -2585,6 +3155,46 @@ def crate_repositories():
         urls = ["https://static.crates.io/crates/tls_codec_derive/0.4.2/download"],
         strip_prefix = "tls_codec_derive-0.4.2",
         build_file = Label("//third_party/crates/remote:BUILD.tls_codec_derive-0.4.2.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__tokio-1.53.3",
+        sha256 = "ce3335fa71841cda333a58d7615b03901380ecf09d59b3296d21f8bbac0dde4e",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/tokio/1.53.3/download"],
+        strip_prefix = "tokio-1.53.3",
+        build_file = Label("//third_party/crates/remote:BUILD.tokio-1.53.3.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__tokio-macros-2.7.2",
+        sha256 = "78773a2a397f451582ce068015985c33193cf6dea8b74d2a639fe457b2f07b0e",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/tokio-macros/2.7.2/download"],
+        strip_prefix = "tokio-macros-2.7.2",
+        build_file = Label("//third_party/crates/remote:BUILD.tokio-macros-2.7.2.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__tokio-rustls-0.26.6",
+        sha256 = "c9cc2678c2cdd569ef8215e2afd7954ada2ae20b4fdd2c5fe6139a3b02d105db",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/tokio-rustls/0.26.6/download"],
+        strip_prefix = "tokio-rustls-0.26.6",
+        build_file = Label("//third_party/crates/remote:BUILD.tokio-rustls-0.26.6.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__tokio-util-0.7.19",
+        sha256 = "494815d09bf52b5548659851081238f0ca39ff638363907596da739561c62c52",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/tokio-util/0.7.19/download"],
+        strip_prefix = "tokio-util-0.7.19",
+        build_file = Label("//third_party/crates/remote:BUILD.tokio-util-0.7.19.bazel"),
     )
 
     maybe(
@@ -2619,6 +3229,86 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__tower-0.5.3",
+        sha256 = "ebe5ef63511595f1344e2d5cfa636d973292adc0eec1f0ad45fae9f0851ab1d4",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/tower/0.5.3/download"],
+        strip_prefix = "tower-0.5.3",
+        build_file = Label("//third_party/crates/remote:BUILD.tower-0.5.3.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__tower-http-0.6.11",
+        sha256 = "4cfcf7e2740e6fc6d4d688b4ef00650406bb94adf4731e43c096c3a19fe40840",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/tower-http/0.6.11/download"],
+        strip_prefix = "tower-http-0.6.11",
+        build_file = Label("//third_party/crates/remote:BUILD.tower-http-0.6.11.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__tower-layer-0.3.3",
+        sha256 = "121c2a6cda46980bb0fcd1647ffaf6cd3fc79a013de288782836f6df9c48780e",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/tower-layer/0.3.3/download"],
+        strip_prefix = "tower-layer-0.3.3",
+        build_file = Label("//third_party/crates/remote:BUILD.tower-layer-0.3.3.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__tower-service-0.3.3",
+        sha256 = "8df9b6e13f2d32c91b9bd719c00d1958837bc7dec474d94952798cc8e69eeec3",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/tower-service/0.3.3/download"],
+        strip_prefix = "tower-service-0.3.3",
+        build_file = Label("//third_party/crates/remote:BUILD.tower-service-0.3.3.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__tracing-0.1.44",
+        sha256 = "63e71662fa4b2a2c3a26f570f037eb95bb1f85397f3cd8076caed2f026a6d100",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/tracing/0.1.44/download"],
+        strip_prefix = "tracing-0.1.44",
+        build_file = Label("//third_party/crates/remote:BUILD.tracing-0.1.44.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__tracing-attributes-0.1.31",
+        sha256 = "7490cfa5ec963746568740651ac6781f701c9c5ea257c58e057f3ba8cf69e8da",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/tracing-attributes/0.1.31/download"],
+        strip_prefix = "tracing-attributes-0.1.31",
+        build_file = Label("//third_party/crates/remote:BUILD.tracing-attributes-0.1.31.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__tracing-core-0.1.36",
+        sha256 = "db97caf9d906fbde555dd62fa95ddba9eecfd14cb388e4f491a66d74cd5fb79a",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/tracing-core/0.1.36/download"],
+        strip_prefix = "tracing-core-0.1.36",
+        build_file = Label("//third_party/crates/remote:BUILD.tracing-core-0.1.36.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__try-lock-0.2.5",
+        sha256 = "e421abadd41a4225275504ea4d6566923418b7f05506fbc9c0fe86ba7396114b",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/try-lock/0.2.5/download"],
+        strip_prefix = "try-lock-0.2.5",
+        build_file = Label("//third_party/crates/remote:BUILD.try-lock-0.2.5.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__twofish-0.7.1",
         sha256 = "a78e83a30223c757c3947cd144a31014ff04298d8719ae10d03c31c0448c8013",
         type = "tar.gz",
@@ -2639,12 +3329,52 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__unicase-2.10.0",
+        sha256 = "357cc3acc6a036009fd6c973ed009037c732d60d0b4f6c673e9041497482a28f",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/unicase/2.10.0/download"],
+        strip_prefix = "unicase-2.10.0",
+        build_file = Label("//third_party/crates/remote:BUILD.unicase-2.10.0.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__unicode-bidi-0.3.18",
+        sha256 = "5c1cb5db39152898a79168971543b1cb5020dff7fe43c8dc468b0885f5e29df5",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/unicode-bidi/0.3.18/download"],
+        strip_prefix = "unicode-bidi-0.3.18",
+        build_file = Label("//third_party/crates/remote:BUILD.unicode-bidi-0.3.18.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__unicode-ident-1.0.27",
         sha256 = "a2c754d6c33795a1c324727428e5a7dedb5b06195f9890bdbcba760d3e246563",
         type = "tar.gz",
         urls = ["https://static.crates.io/crates/unicode-ident/1.0.27/download"],
         strip_prefix = "unicode-ident-1.0.27",
         build_file = Label("//third_party/crates/remote:BUILD.unicode-ident-1.0.27.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__unicode-joining-type-1.0.0",
+        sha256 = "d8d00a78170970967fdb83f9d49b92f959ab2bb829186b113e4f4604ad98e180",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/unicode-joining-type/1.0.0/download"],
+        strip_prefix = "unicode-joining-type-1.0.0",
+        build_file = Label("//third_party/crates/remote:BUILD.unicode-joining-type-1.0.0.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__unicode-normalization-0.1.26",
+        sha256 = "75cd3fb03d5288b3ba9a1ee103ac7e9cbb59f0b03d64f8ddfcc04dd42758a85d",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/unicode-normalization/0.1.26/download"],
+        strip_prefix = "unicode-normalization-0.1.26",
+        build_file = Label("//third_party/crates/remote:BUILD.unicode-normalization-0.1.26.bazel"),
     )
 
     maybe(
@@ -2669,6 +3399,36 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__untrusted-0.9.0",
+        sha256 = "8ecb6da28b8a351d773b68d5825ac39017e680750f980f3a1a85cd8dd28a47c1",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/untrusted/0.9.0/download"],
+        strip_prefix = "untrusted-0.9.0",
+        build_file = Label("//third_party/crates/remote:BUILD.untrusted-0.9.0.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__url-2.5.8",
+        sha256 = "ff67a8a4397373c3ef660812acab3268222035010ab8680ec4215f38ba3d0eed",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/url/2.5.8/download"],
+        strip_prefix = "url-2.5.8",
+        build_file = Label("//third_party/crates/remote:BUILD.url-2.5.8.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__utf8_iter-1.0.4",
+        sha256 = "b6c140620e7ffbb22c2dee59cafe6084a59b5ffc27a8859a5f0d494b5d52b6be",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/utf8_iter/1.0.4/download"],
+        strip_prefix = "utf8_iter-1.0.4",
+        build_file = Label("//third_party/crates/remote:BUILD.utf8_iter-1.0.4.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__utf8parse-0.2.2",
         sha256 = "06abde3611657adf66d383f00b093d7faecc7fa57071cce2578660c9f1010821",
         type = "tar.gz",
@@ -2685,6 +3445,16 @@ def crate_repositories():
         urls = ["https://static.crates.io/crates/version_check/0.9.5/download"],
         strip_prefix = "version_check-0.9.5",
         build_file = Label("//third_party/crates/remote:BUILD.version_check-0.9.5.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__want-0.3.2",
+        sha256 = "ec4cdd0dd910afe868b7ef477227d8d538b46b3075031afee8a9f2acb0a2ed0b",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/want/0.3.2/download"],
+        strip_prefix = "want-0.3.2",
+        build_file = Label("//third_party/crates/remote:BUILD.want-0.3.2.bazel"),
     )
 
     maybe(
@@ -2719,6 +3489,16 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__wasm-bindgen-futures-0.4.80",
+        sha256 = "5e14e0327cb5368ad60ccb22d04a9827a693c95a926d8d125e9fa39e0baec501",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/wasm-bindgen-futures/0.4.80/download"],
+        strip_prefix = "wasm-bindgen-futures-0.4.80",
+        build_file = Label("//third_party/crates/remote:BUILD.wasm-bindgen-futures-0.4.80.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__wasm-bindgen-macro-0.2.130",
         sha256 = "6e931a02a39abdbf66966fc35902b5ed58344750a70885bed4ebb3d8eaf28ed9",
         type = "tar.gz",
@@ -2745,6 +3525,46 @@ def crate_repositories():
         urls = ["https://static.crates.io/crates/wasm-bindgen-shared/0.2.130/download"],
         strip_prefix = "wasm-bindgen-shared-0.2.130",
         build_file = Label("//third_party/crates/remote:BUILD.wasm-bindgen-shared-0.2.130.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__wasm-streams-0.4.2",
+        sha256 = "15053d8d85c7eccdbefef60f06769760a563c7f0a9d6902a13d35c7800b0ad65",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/wasm-streams/0.4.2/download"],
+        strip_prefix = "wasm-streams-0.4.2",
+        build_file = Label("//third_party/crates/remote:BUILD.wasm-streams-0.4.2.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__web-sys-0.3.107",
+        sha256 = "d7d179596ff5ec0f6de4db64d54011bde6289cc49603d3a6e4ce3f329207ab88",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/web-sys/0.3.107/download"],
+        strip_prefix = "web-sys-0.3.107",
+        build_file = Label("//third_party/crates/remote:BUILD.web-sys-0.3.107.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__web-time-1.1.0",
+        sha256 = "5a6580f308b1fad9207618087a65c04e7a10bc77e02c8e84e9b00dd4b12fa0bb",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/web-time/1.1.0/download"],
+        strip_prefix = "web-time-1.1.0",
+        build_file = Label("//third_party/crates/remote:BUILD.web-time-1.1.0.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__webpki-roots-1.0.10",
+        sha256 = "1c1c8e20c8a38fc7d65abfe74eb7280e4aa667e8eec8bc84996d2874810748d9",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/webpki-roots/1.0.10/download"],
+        strip_prefix = "webpki-roots-1.0.10",
+        build_file = Label("//third_party/crates/remote:BUILD.webpki-roots-1.0.10.bazel"),
     )
 
     maybe(
@@ -2809,12 +3629,212 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__windows-sys-0.52.0",
+        sha256 = "282be5f36a8ce781fad8c8ae18fa3f9beff57ec1b52cb3de0789201425d9a33d",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/windows-sys/0.52.0/download"],
+        strip_prefix = "windows-sys-0.52.0",
+        build_file = Label("//third_party/crates/remote:BUILD.windows-sys-0.52.0.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__windows-sys-0.60.2",
+        sha256 = "f2f500e4d28234f72040990ec9d39e3a6b950f9f22d3dba18416c35882612bcb",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/windows-sys/0.60.2/download"],
+        strip_prefix = "windows-sys-0.60.2",
+        build_file = Label("//third_party/crates/remote:BUILD.windows-sys-0.60.2.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__windows-sys-0.61.2",
         sha256 = "ae137229bcbd6cdf0f7b80a31df61766145077ddf49416a728b02cb3921ff3fc",
         type = "tar.gz",
         urls = ["https://static.crates.io/crates/windows-sys/0.61.2/download"],
         strip_prefix = "windows-sys-0.61.2",
         build_file = Label("//third_party/crates/remote:BUILD.windows-sys-0.61.2.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__windows-targets-0.52.6",
+        sha256 = "9b724f72796e036ab90c1021d4780d4d3d648aca59e491e6b98e725b84e99973",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/windows-targets/0.52.6/download"],
+        strip_prefix = "windows-targets-0.52.6",
+        build_file = Label("//third_party/crates/remote:BUILD.windows-targets-0.52.6.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__windows-targets-0.53.5",
+        sha256 = "4945f9f551b88e0d65f3db0bc25c33b8acea4d9e41163edf90dcd0b19f9069f3",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/windows-targets/0.53.5/download"],
+        strip_prefix = "windows-targets-0.53.5",
+        build_file = Label("//third_party/crates/remote:BUILD.windows-targets-0.53.5.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__windows_aarch64_gnullvm-0.52.6",
+        sha256 = "32a4622180e7a0ec044bb555404c800bc9fd9ec262ec147edd5989ccd0c02cd3",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/windows_aarch64_gnullvm/0.52.6/download"],
+        strip_prefix = "windows_aarch64_gnullvm-0.52.6",
+        build_file = Label("//third_party/crates/remote:BUILD.windows_aarch64_gnullvm-0.52.6.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__windows_aarch64_gnullvm-0.53.1",
+        sha256 = "a9d8416fa8b42f5c947f8482c43e7d89e73a173cead56d044f6a56104a6d1b53",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/windows_aarch64_gnullvm/0.53.1/download"],
+        strip_prefix = "windows_aarch64_gnullvm-0.53.1",
+        build_file = Label("//third_party/crates/remote:BUILD.windows_aarch64_gnullvm-0.53.1.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__windows_aarch64_msvc-0.52.6",
+        sha256 = "09ec2a7bb152e2252b53fa7803150007879548bc709c039df7627cabbd05d469",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/windows_aarch64_msvc/0.52.6/download"],
+        strip_prefix = "windows_aarch64_msvc-0.52.6",
+        build_file = Label("//third_party/crates/remote:BUILD.windows_aarch64_msvc-0.52.6.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__windows_aarch64_msvc-0.53.1",
+        sha256 = "b9d782e804c2f632e395708e99a94275910eb9100b2114651e04744e9b125006",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/windows_aarch64_msvc/0.53.1/download"],
+        strip_prefix = "windows_aarch64_msvc-0.53.1",
+        build_file = Label("//third_party/crates/remote:BUILD.windows_aarch64_msvc-0.53.1.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__windows_i686_gnu-0.52.6",
+        sha256 = "8e9b5ad5ab802e97eb8e295ac6720e509ee4c243f69d781394014ebfe8bbfa0b",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/windows_i686_gnu/0.52.6/download"],
+        strip_prefix = "windows_i686_gnu-0.52.6",
+        build_file = Label("//third_party/crates/remote:BUILD.windows_i686_gnu-0.52.6.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__windows_i686_gnu-0.53.1",
+        sha256 = "960e6da069d81e09becb0ca57a65220ddff016ff2d6af6a223cf372a506593a3",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/windows_i686_gnu/0.53.1/download"],
+        strip_prefix = "windows_i686_gnu-0.53.1",
+        build_file = Label("//third_party/crates/remote:BUILD.windows_i686_gnu-0.53.1.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__windows_i686_gnullvm-0.52.6",
+        sha256 = "0eee52d38c090b3caa76c563b86c3a4bd71ef1a819287c19d586d7334ae8ed66",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/windows_i686_gnullvm/0.52.6/download"],
+        strip_prefix = "windows_i686_gnullvm-0.52.6",
+        build_file = Label("//third_party/crates/remote:BUILD.windows_i686_gnullvm-0.52.6.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__windows_i686_gnullvm-0.53.1",
+        sha256 = "fa7359d10048f68ab8b09fa71c3daccfb0e9b559aed648a8f95469c27057180c",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/windows_i686_gnullvm/0.53.1/download"],
+        strip_prefix = "windows_i686_gnullvm-0.53.1",
+        build_file = Label("//third_party/crates/remote:BUILD.windows_i686_gnullvm-0.53.1.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__windows_i686_msvc-0.52.6",
+        sha256 = "240948bc05c5e7c6dabba28bf89d89ffce3e303022809e73deaefe4f6ec56c66",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/windows_i686_msvc/0.52.6/download"],
+        strip_prefix = "windows_i686_msvc-0.52.6",
+        build_file = Label("//third_party/crates/remote:BUILD.windows_i686_msvc-0.52.6.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__windows_i686_msvc-0.53.1",
+        sha256 = "1e7ac75179f18232fe9c285163565a57ef8d3c89254a30685b57d83a38d326c2",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/windows_i686_msvc/0.53.1/download"],
+        strip_prefix = "windows_i686_msvc-0.53.1",
+        build_file = Label("//third_party/crates/remote:BUILD.windows_i686_msvc-0.53.1.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__windows_x86_64_gnu-0.52.6",
+        sha256 = "147a5c80aabfbf0c7d901cb5895d1de30ef2907eb21fbbab29ca94c5b08b1a78",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/windows_x86_64_gnu/0.52.6/download"],
+        strip_prefix = "windows_x86_64_gnu-0.52.6",
+        build_file = Label("//third_party/crates/remote:BUILD.windows_x86_64_gnu-0.52.6.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__windows_x86_64_gnu-0.53.1",
+        sha256 = "9c3842cdd74a865a8066ab39c8a7a473c0778a3f29370b5fd6b4b9aa7df4a499",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/windows_x86_64_gnu/0.53.1/download"],
+        strip_prefix = "windows_x86_64_gnu-0.53.1",
+        build_file = Label("//third_party/crates/remote:BUILD.windows_x86_64_gnu-0.53.1.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__windows_x86_64_gnullvm-0.52.6",
+        sha256 = "24d5b23dc417412679681396f2b49f3de8c1473deb516bd34410872eff51ed0d",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/windows_x86_64_gnullvm/0.52.6/download"],
+        strip_prefix = "windows_x86_64_gnullvm-0.52.6",
+        build_file = Label("//third_party/crates/remote:BUILD.windows_x86_64_gnullvm-0.52.6.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__windows_x86_64_gnullvm-0.53.1",
+        sha256 = "0ffa179e2d07eee8ad8f57493436566c7cc30ac536a3379fdf008f47f6bb7ae1",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/windows_x86_64_gnullvm/0.53.1/download"],
+        strip_prefix = "windows_x86_64_gnullvm-0.53.1",
+        build_file = Label("//third_party/crates/remote:BUILD.windows_x86_64_gnullvm-0.53.1.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__windows_x86_64_msvc-0.52.6",
+        sha256 = "589f6da84c646204747d1270a2a5661ea66ed1cced2631d546fdfb155959f9ec",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/windows_x86_64_msvc/0.52.6/download"],
+        strip_prefix = "windows_x86_64_msvc-0.52.6",
+        build_file = Label("//third_party/crates/remote:BUILD.windows_x86_64_msvc-0.52.6.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__windows_x86_64_msvc-0.53.1",
+        sha256 = "d6bbff5f0aada427a1e5a6da5f1f98158182f26556f345ac9e04d36d0ebed650",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/windows_x86_64_msvc/0.53.1/download"],
+        strip_prefix = "windows_x86_64_msvc-0.53.1",
+        build_file = Label("//third_party/crates/remote:BUILD.windows_x86_64_msvc-0.53.1.bazel"),
     )
 
     maybe(
@@ -2969,19 +3989,24 @@ def crate_repositories():
 
     return [
         struct(repo = "crates__anyhow-1.0.104", is_dev_dep = False),
+        struct(repo = "crates__base64-0.22.1", is_dev_dep = False),
         struct(repo = "crates__bzip2-0.4.4", is_dev_dep = False),
         struct(repo = "crates__clap-4.5.61", is_dev_dep = False),
         struct(repo = "crates__flate2-1.1.11", is_dev_dep = False),
+        struct(repo = "crates__futures-util-0.3.34", is_dev_dep = False),
         struct(repo = "crates__hex-0.4.3", is_dev_dep = False),
+        struct(repo = "crates__oci-client-0.15.0", is_dev_dep = False),
         struct(repo = "crates__oci-spec-0.8.4", is_dev_dep = False),
         struct(repo = "crates__pgp-0.15.0", is_dev_dep = False),
         struct(repo = "crates__regex-1.13.2", is_dev_dep = False),
+        struct(repo = "crates__reqwest-0.12.28", is_dev_dep = False),
         struct(repo = "crates__serde-1.0.229", is_dev_dep = False),
         struct(repo = "crates__serde_json-1.0.154", is_dev_dep = False),
         struct(repo = "crates__sha2-0.10.9", is_dev_dep = False),
         struct(repo = "crates__tar-0.4.46", is_dev_dep = False),
         struct(repo = "crates__tempfile-3.27.0", is_dev_dep = False),
         struct(repo = "crates__thiserror-2.0.21", is_dev_dep = False),
+        struct(repo = "crates__tokio-1.53.3", is_dev_dep = False),
         struct(repo = "crates__x509-cert-0.2.5", is_dev_dep = False),
         struct(repo = "crates__xz2-0.1.7", is_dev_dep = False),
         struct(repo = "crates__zstd-0.13.5", is_dev_dep = False),
