@@ -1,7 +1,7 @@
 """What the java images are made of: Debian 12's OpenJDK 17 JRE on base, and what we leave out."""
 
 load("//base:config.bzl", "BASE_FAMILIES")
-load("//python3:config.bzl", "DOC_EXCLUDE")
+load("//python3:config.bzl", "DOC_EXCLUDE", "doc_checks")
 load("//static:config.bzl", "STATIC_STATUS_PACKAGES")
 
 # As upstream's java_base. Java 17 takes its encodings from the C library's locale, and the
@@ -207,18 +207,4 @@ def java17_file_checks(arch, debug):
             "exists": debug,
             "path": "/busybox/sh",
         },
-    ] + [
-        {
-            "path": "/usr/share/doc/%s/copyright" % p,
-            "type": "file",
-        }
-        for p in JAVA17_PACKAGES
-        if p not in DOC_LINKS
-    ] + [
-        {
-            "path": "/usr/share/doc/" + p,
-            "target": target,
-            "type": "symlink",
-        }
-        for p, target in DOC_LINKS.items()
-    ]
+    ] + doc_checks(JAVA17_PACKAGES, DOC_LINKS)

@@ -186,18 +186,29 @@ def python3_file_checks(arch, debug):
             "exists": debug,
             "path": "/busybox/sh",
         },
-    ] + [
+    ] + doc_checks(PYTHON3_PACKAGES, DOC_LINKS)
+
+def doc_checks(packages, doc_links):
+    """Image checks: every package's copyright file, or its doc directory's link.
+
+    Args:
+      packages: Debian package names.
+      doc_links: package -> the doc directory its /usr/share/doc/<package> links to.
+    Returns:
+      image_test file checks.
+    """
+    return [
         {
             "path": "/usr/share/doc/%s/copyright" % p,
             "type": "file",
         }
-        for p in PYTHON3_PACKAGES
-        if p not in DOC_LINKS
+        for p in packages
+        if p not in doc_links
     ] + [
         {
             "path": "/usr/share/doc/" + p,
             "target": target,
             "type": "symlink",
         }
-        for p, target in DOC_LINKS.items()
+        for p, target in doc_links.items()
     ]
