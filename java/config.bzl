@@ -4,12 +4,17 @@ load("//base:config.bzl", "BASE_FAMILIES")
 load("//python3:config.bzl", "DOC_EXCLUDE", "doc_checks")
 load("//static:config.bzl", "STATIC_STATUS_PACKAGES")
 
-# As upstream's java_base. Java 17 takes its encodings from the C library's locale, and the
-# C.utf8 locale (libc-bin's, which upstream adds) is not in the lock yet: until it is, Java
-# falls back to ASCII for file names and its default charset. Upstream sets no JAVA_HOME; its
+# As upstream's java_base. Java 17 takes its encodings from the C library's locale: the image
+# has libc-bin's C.utf8 (JAVA17_LOCALE_FILES). Upstream sets no JAVA_HOME; its
 # JAVA_VERSION is left out here: the JRE's version differs per architecture (s390x has no
 # bookworm-security) and distroless_image's env is the same for all of them.
 JAVA17_ENV = ["LANG=C.UTF-8"]
+
+# From libc-bin (debian/debian12.json's locale set): the locale LANG names, and its licence.
+JAVA17_LOCALE_FILES = [
+    "usr/lib/locale/C.utf8",
+    "usr/share/doc/libc-bin/copyright",
+]
 
 JAVA17_ENTRYPOINT = ["/usr/bin/java", "-jar"]
 
@@ -133,6 +138,21 @@ def java17_file_checks(arch, debug):
             "path": home + "/release",
         },
         {"path": home + "/lib/server/libjvm.so"},
+        {
+            "mode": "0644",
+            "path": "/usr/lib/locale/C.utf8/LC_CTYPE",
+            "type": "file",
+        },
+        {"path": "/usr/share/doc/libc-bin/copyright"},
+        # Only the locale from libc-bin.
+        {
+            "exists": False,
+            "path": "/usr/bin/locale",
+        },
+        {
+            "exists": False,
+            "path": "/var/lib/dpkg/status.d/libc-bin",
+        },
         {"path": home + "/lib/modules"},
         {
             "path": home + "/lib/security/cacerts",

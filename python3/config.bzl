@@ -93,6 +93,8 @@ PYTHON3_ENV = ["LANG=C.UTF-8"]
 TRIPLETS = {
     "amd64": "x86_64-linux-gnu",
     "arm64": "aarch64-linux-gnu",
+    "armhf": "arm-linux-gnueabihf",
+    "ppc64el": "powerpc64le-linux-gnu",
     "s390x": "s390x-linux-gnu",
 }
 

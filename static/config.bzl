@@ -1,8 +1,7 @@
 """What the static images are made of: Debian 12 packages, users, variants."""
 
-# Debian architectures with a verified lock (debian/debian12.json); armhf and ppc64el wait for
-# the mirror's bookworm-security indexes to match their signed Release again.
-DEBIAN12_ARCHITECTURES = ["amd64", "arm64", "s390x"]
+# Debian architectures of the lock (debian/debian12.json); OCI platforms in private/platforms.bzl.
+DEBIAN12_ARCHITECTURES = ["amd64", "arm64", "armhf", "s390x", "ppc64el"]
 
 # Each its own layer, in this order.
 STATIC_PACKAGES = ["base-files", "netbase", "tzdata", "media-types"]
