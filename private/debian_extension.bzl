@@ -109,7 +109,7 @@ def _debian_impl(module_ctx):
 _lock = tag_class(
     doc = "A lockfile written by debimage-lock.",
     attrs = {
-        "lockfile": attr.label(mandatory = True, allow_single_file = [".json"]),
+        "lockfile": attr.label(mandatory = True, allow_single_file = [".json"], doc = "The lockfile (`<distribution>.lock.json`) written by debimage-lock from a manifest."),
         "name": attr.string(mandatory = True, doc = "The hub repository's name, e.g. debian12."),
     },
 )

@@ -30,7 +30,7 @@ image_sbom = rule(
     doc = "An SPDX 2.3 JSON SBOM: every Debian package of the images (name, version, architecture, purl, source, declared license, .deb sha256) and their layers.",
     attrs = {
         "document_name": attr.string(doc = "The document's name; default: the target's label."),
-        "images": attr.label_list(providers = [ImageInfo], mandatory = True),
+        "images": attr.label_list(providers = [ImageInfo], mandatory = True, doc = "The single-platform images (`oci_image` targets) the document describes."),
         "lock": attr.label(allow_single_file = [".json"], doc = "The lockfile the packages came from."),
         "_debimage": attr.label(default = Label("//tools/debimage"), executable = True, cfg = "exec"),
     },

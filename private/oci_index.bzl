@@ -37,7 +37,7 @@ oci_index = rule(
     doc = "A multi-platform OCI image layout (an image index over single-platform images).",
     attrs = {
         "annotations": attr.string_dict(doc = "Index annotations."),
-        "images": attr.label_list(providers = [ImageInfo], mandatory = True),
+        "images": attr.label_list(providers = [ImageInfo], mandatory = True, doc = "The single-platform images (`oci_image` targets), one per platform, in index order."),
         "tag": attr.string(doc = "org.opencontainers.image.ref.name in index.json."),
         "_debimage": _DEBIMAGE,
     },
@@ -61,7 +61,7 @@ docker_archive = rule(
     implementation = _docker_archive_impl,
     doc = "A `docker load -i` tarball of a single-platform image.",
     attrs = {
-        "image": attr.label(providers = [ImageInfo], mandatory = True),
+        "image": attr.label(providers = [ImageInfo], mandatory = True, doc = "The single-platform image (an `oci_image` target) to write as a tarball."),
         "repo_tag": attr.string(mandatory = True, doc = "e.g. distroless/static:latest"),
         "_debimage": _DEBIMAGE,
     },
