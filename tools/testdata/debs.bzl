@@ -1,11 +1,12 @@
 """Real Debian packages the tests read, pinned by sha256 (one entry per line: Rust parses this).
 
 Debian removes superseded point-release versions from the pool: when a download starts to
-fail, update the entry to the version in bookworm's Packages index.
+fail, update the entry to the version in bookworm's (trixie's) Packages index.
 """
 
 TEST_DEBS = {
     "base-files": ("3eb1ea6d85488f488cc2a163b98ad640ef88cee4c79287cf14e361aaf6206f47", "https://deb.debian.org/debian/pool/main/b/base-files/base-files_12.4+deb12u15_amd64.deb"),
+    "base-files-trixie": ("f5a0546098f38bad5843380521781fe7214e5a283d3bed63f79c505545f262af", "https://deb.debian.org/debian/pool/main/b/base-files/base-files_13.8+deb13u8_amd64.deb"),
     "bzip2": ("438871b3f5c5c7a357a9840951dab9dab8db7eb1ff760a563226fafa111b99e5", "https://deb.debian.org/debian/pool/main/b/bzip2/bzip2_1.0.8-5+b1_amd64.deb"),
     "ca-certificates": ("0d5f444f594e48c1e16a41d8fc628a09b24c658916a1274025c2330f2a802bed", "https://deb.debian.org/debian/pool/main/c/ca-certificates/ca-certificates_20230311+deb12u1_all.deb"),
     "libc6": ("ba4f88f73dbc3ae9055f3c20f4523bfdbaf1ad13ff95e258924f77d20b4fbedf", "https://deb.debian.org/debian/pool/main/g/glibc/libc6_2.36-9+deb12u14_amd64.deb"),

@@ -299,6 +299,77 @@ fn merged_usr_moves_libc6_and_the_conflict_check_catches_a_mixed_image() {
 }
 
 #[test]
+fn merged_usr_keeps_trixie_links_and_bookworm_libc6_fits_only_when_merged() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let trixie_base_files = testdata::deb("base-files-trixie");
+    let libc6 = testdata::deb("libc6");
+    let run = |args: &[&str]| {
+        Command::new(debimage())
+            .args(args)
+            .current_dir(d)
+            .output()
+            .expect("run debimage")
+    };
+    let layer = |deb: &std::path::Path, merged: bool, name: &str| {
+        let mut args = vec!["layer", "--deb", deb.to_str().expect("path")];
+        if merged {
+            args.push("--merged-usr");
+        }
+        let out_name = format!("{name}.tgz");
+        let listing = format!("{name}.txt");
+        args.extend(["--out", &out_name, "--listing-out", &listing]);
+        let out = run(&args);
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        std::fs::read_to_string(d.join(&listing)).expect("listing")
+    };
+
+    // Debian 13's base-files ships /bin, /lib, /lib64 and /sbin as links into /usr: with
+    // --merged-usr they stay exactly as shipped.
+    let shipped = layer(&trixie_base_files, false, "bf");
+    let merged = layer(&trixie_base_files, true, "bf-merged");
+    assert_eq!(shipped, merged);
+    for line in [
+        "/bin l 0777 0:0 0 usr/bin",
+        "/lib l 0777 0:0 0 usr/lib",
+        "/lib64 l 0777 0:0 0 usr/lib64",
+        "/sbin l 0777 0:0 0 usr/sbin",
+    ] {
+        assert!(merged.lines().any(|l| l == line), "missing {line:?}");
+    }
+
+    // bookworm's libc6 on top: merged, it lands below /usr and nothing clobbers the links;
+    // as shipped, its /lib directory would replace base-files' /lib link.
+    layer(&libc6, true, "libc6-merged");
+    layer(&libc6, false, "libc6");
+    let check = |top: &str| {
+        run(&[
+            "check-conflicts",
+            "--layer",
+            "base-files=bf-merged.tgz",
+            "--layer",
+            &format!("libc6={top}.tgz"),
+        ])
+    };
+    let out = check("libc6-merged");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = check("libc6");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "debimage: error: /lib: symlink to usr/lib in base-files conflicts with directory 0755 0:0 in libc6\n"
+    );
+}
+
+#[test]
 fn long_names_and_link_targets_survive_gnu_tar() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();

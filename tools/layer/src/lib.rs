@@ -201,6 +201,27 @@ impl Layer {
                     ))
                 }
             };
+            // A package that is merged already (Debian 13's base-files) ships the links
+            // itself: keep one that points where the merge would, refuse any other.
+            if let (true, Some(merged), Kind::Symlink(target)) =
+                (options.merged_usr, merged_usr_link(&path), &kind)
+            {
+                if target.trim_start_matches('/') != merged {
+                    return Err(Error::entry(
+                        &path,
+                        format!("merged-/usr needs a symlink to {merged}, the package's points to {target}"),
+                    ));
+                }
+                self.add(Entry {
+                    path,
+                    kind: Kind::Symlink(merged),
+                    mode: 0o777,
+                    uid: 0,
+                    gid: 0,
+                    implicit: false,
+                })?;
+                continue;
+            }
             if let Some(moved) = options.merged_usr.then(|| merged_usr_path(&path)).flatten() {
                 let top = path.split('/').next().unwrap_or_default().to_string();
                 if !self.entries.contains_key(&top) {
