@@ -22,7 +22,7 @@ JAVA17_ENTRYPOINT = ["/usr/bin/java", "-jar"]
 JAVA17_ROOTS = ["openjdk-17-jre-headless"]
 
 # What the base image (the parent) already has in status.d.
-BASE_STATUS_PACKAGES = STATIC_STATUS_PACKAGES + BASE_FAMILIES["debian12"]
+BASE_STATUS_PACKAGES = STATIC_STATUS_PACKAGES["debian12"] + BASE_FAMILIES["debian12"]
 
 # Left out of the closure on purpose: each serves only maintainer scripts, which never run in
 # a distroless image. deb_closure_test checks the list against the lock; the runtime test

@@ -13,7 +13,7 @@ PYTHON = "/usr/bin/python" + PYTHON_VERSION
 PYTHON3_ROOTS = ["python3.11-minimal", "libpython3.11-stdlib"]
 
 # What the cc image (the parent) already has in status.d.
-CC_STATUS_PACKAGES = STATIC_STATUS_PACKAGES + BASE_FAMILIES["debian12"] + CC_PACKAGES
+CC_STATUS_PACKAGES = STATIC_STATUS_PACKAGES["debian12"] + BASE_FAMILIES["debian12"] + CC_PACKAGES["debian12"]
 
 # Left out of the closure on purpose (deb_closure_test checks the list against the lock).
 PYTHON3_EXCLUDED = {

@@ -1,0 +1,72 @@
+"""What the nodejs images are made of: Debian 13's Node.js 20 on cc."""
+
+load("//base:config.bzl", "BASE_FAMILIES")
+load("//cc:config.bzl", "CC_PACKAGES")
+load("//static:config.bzl", "STATIC_STATUS_PACKAGES")
+
+# The root of debian/debian13.json's nodejs set.
+NODEJS_ROOTS = ["nodejs"]
+
+# What the cc image (the parent) already has in status.d.
+CC_STATUS_PACKAGES = STATIC_STATUS_PACKAGES["debian13"] + BASE_FAMILIES["debian13"] + CC_PACKAGES["debian13"]
+
+# The closure of NODEJS_ROOTS less CC_STATUS_PACKAGES, each its own layer in this order
+# (deb_closure_test checks it against the lock).
+NODEJS_PACKAGES = [
+    "libbrotli1",
+    "libcares2",
+    "libicu76",
+    "libnghttp2-14",
+    "libuv1t64",
+    "node-xtend",
+    "node-acorn",
+    "node-balanced-match",
+    "node-brace-expansion",
+    "node-minimatch",
+    "node-cjs-module-lexer",
+    "node-undici",
+    "libnode115",
+    "node-corepack",
+    "nodejs",
+]
+
+# Upstream's images run /nodejs/bin/node (from nodejs.org tarballs); Debian's is
+# /usr/bin/node, linked from there so that commands written for upstream work.
+NODEJS_ENTRYPOINT = ["/nodejs/bin/node"]
+
+def nodejs_file_checks(debug):
+    """What every nodejs image must (not) hold, for image_test."""
+    return [
+        {
+            "path": "/nodejs/bin/node",
+            "target": "/usr/bin/node",
+            "type": "symlink",
+        },
+        {
+            "mode": "0755",
+            "path": "/usr/bin/node",
+            "type": "file",
+        },
+        {"path": "/usr/share/doc/nodejs/copyright"},
+        {"path": "/usr/share/doc/libnode115/copyright"},
+        {
+            "content": "^Package: nodejs\n",
+            "path": "/var/lib/dpkg/status.d/nodejs",
+        },
+        {
+            "exists": False,
+            "path": "/usr/share/doc/libnode115/changelog.Debian.gz",
+        },
+        {
+            "exists": False,
+            "path": "/usr/bin/npm",
+        },
+        {
+            "exists": False,
+            "path": "/usr/bin/sh",
+        },
+        {
+            "exists": debug,
+            "path": "/busybox/sh",
+        },
+    ]
