@@ -130,7 +130,8 @@ def static_file_checks(dist):
         {"mode": "1777", "path": "/tmp", "type": "directory"},
         {"mode": "1777", "path": "/var/tmp", "type": "directory"},
         {"mode": "1777", "path": "/var/lock", "type": "directory"},
-        {"gid": 50, "mode": "2775", "path": "/var/local", "type": "directory", "uid": 0},
+        # bookworm's base-files ships /var/local setgid staff; trixie's plain root 0755.
+        {"gid": 50, "mode": "2775", "path": "/var/local", "type": "directory", "uid": 0} if dist == "debian12" else {"gid": 0, "mode": "0755", "path": "/var/local", "type": "directory", "uid": 0},
         {"path": "/etc/os-release", "target": "../usr/lib/os-release", "type": "symlink"},
         {"content": "^PRETTY_NAME=\"Distroless\"\nNAME=\"Debian GNU/Linux\"\nID=\"debian\"\nVERSION_ID=\"%s\"\nVERSION=\"Debian GNU/Linux %s \\(%s\\)\"\n" % (d["version"], d["version"], d["codename"]), "path": "/usr/lib/os-release"},
         {"content": "(?m)^passwd: +compat$", "mode": "0644", "path": "/etc/nsswitch.conf"},
@@ -141,7 +142,8 @@ def static_file_checks(dist):
         {"exists": False, "path": "/etc/ca-certificates.conf"},
         {"path": "/usr/share/zoneinfo/Europe/Berlin", "type": "file"},
         {"path": "/usr/share/zoneinfo/right/UTC"},
-        {"path": "/usr/share/zoneinfo/posix/UTC"},
+        # trixie's tzdata dropped the posix/ copies; right/ is in tzdata-legacy.
+        {"exists": dist == "debian12", "path": "/usr/share/zoneinfo/posix/UTC"},
         {"path": "/usr/share/zoneinfo/US/Pacific"},
         {"exists": False, "path": "/etc/localtime"},
         {"exists": False, "path": "/etc/timezone"},

@@ -69,7 +69,14 @@ mod tests {
         let names: Vec<_> = super::listed().into_iter().map(|(n, _, _)| n).collect();
         assert_eq!(
             names,
-            ["base-files", "bzip2", "ca-certificates", "libc6", "tzdata"]
+            [
+                "base-files",
+                "base-files-trixie",
+                "bzip2",
+                "ca-certificates",
+                "libc6",
+                "tzdata"
+            ]
         );
         for (name, sha256, url) in super::listed() {
             assert_eq!(sha256.len(), 64, "{name}");
