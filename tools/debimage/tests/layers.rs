@@ -230,19 +230,22 @@ fn listings_agree_with_dpkg_deb() {
     }
 }
 
+/// Runs debimage with `args` in `dir`.
+fn debimage_in(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(debimage())
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run debimage")
+}
+
 #[test]
 fn merged_usr_moves_libc6_and_the_conflict_check_catches_a_mixed_image() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
     let libc6 = testdata::deb("libc6");
     let base_files = testdata::deb("base-files");
-    let run = |args: &[&str]| {
-        Command::new(debimage())
-            .args(args)
-            .current_dir(d)
-            .output()
-            .expect("run debimage")
-    };
+    let run = |args: &[&str]| debimage_in(d, args);
     let out = run(&[
         "layer",
         "--merged-usr",
@@ -304,13 +307,7 @@ fn merged_usr_keeps_trixie_links_and_bookworm_libc6_fits_only_when_merged() {
     let d = dir.path();
     let trixie_base_files = testdata::deb("base-files-trixie");
     let libc6 = testdata::deb("libc6");
-    let run = |args: &[&str]| {
-        Command::new(debimage())
-            .args(args)
-            .current_dir(d)
-            .output()
-            .expect("run debimage")
-    };
+    let run = |args: &[&str]| debimage_in(d, args);
     let layer = |deb: &std::path::Path, merged: bool, name: &str| {
         let mut args = vec!["layer", "--deb", deb.to_str().expect("path")];
         if merged {
