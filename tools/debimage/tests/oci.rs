@@ -189,6 +189,64 @@ fn layouts_pass_third_party_validators() {
 }
 
 #[test]
+fn blobs_are_shared_not_copied() {
+    use std::io::Read;
+    use std::os::unix::fs::MetadataExt;
+
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    build(dir);
+    let manifest: serde_json::Value = serde_json::from_str(&run(
+        dir,
+        "skopeo",
+        &["inspect", "--raw", "oci:amd64:latest"],
+    ))
+    .expect("manifest JSON");
+    let layers: Vec<String> = manifest["layers"]
+        .as_array()
+        .expect("layers")
+        .iter()
+        .map(|l| l["digest"].as_str().expect("digest").replace("sha256:", ""))
+        .collect();
+    assert_eq!(layers.len(), 2);
+
+    // The index holds the same inodes as the image it was made from.
+    for hex in &layers {
+        let inode = |layout: &str| {
+            std::fs::metadata(dir.join(layout).join("blobs/sha256").join(hex))
+                .expect("blob")
+                .ino()
+        };
+        assert_eq!(inode("amd64"), inode("index"), "blob {hex} was copied");
+    }
+
+    // The docker-archive carries the compressed layers byte for byte.
+    let mut archive = tar::Archive::new(std::fs::File::open(dir.join("docker.tar")).expect("tar"));
+    let mut entries = std::collections::BTreeMap::new();
+    for entry in archive.entries().expect("entries") {
+        let mut entry = entry.expect("entry");
+        let name = entry.path().expect("path").display().to_string();
+        let mut bytes = Vec::new();
+        entry.read_to_end(&mut bytes).expect("read");
+        entries.insert(name, bytes);
+    }
+    let docker: serde_json::Value =
+        serde_json::from_slice(&entries["manifest.json"]).expect("manifest.json");
+    let names: Vec<&str> = docker[0]["Layers"]
+        .as_array()
+        .expect("Layers")
+        .iter()
+        .map(|l| l.as_str().expect("name"))
+        .collect();
+    assert_eq!(names.len(), layers.len());
+    for (name, hex) in names.iter().zip(&layers) {
+        assert!(name.ends_with("/layer.tar.gz"), "{name}");
+        let blob = std::fs::read(dir.join("amd64/blobs/sha256").join(hex)).expect("blob");
+        assert!(entries[*name] == blob, "{name} is not blob {hex}");
+    }
+}
+
+#[test]
 fn same_bytes_twice_and_tampering_is_caught() {
     let a = tempfile::tempdir().expect("tempdir");
     let b = tempfile::tempdir().expect("tempdir");

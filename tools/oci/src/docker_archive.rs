@@ -1,12 +1,14 @@
 //! `docker load` tarballs (the `docker save` format) for one image.
 //!
-//! Layers go in uncompressed as `<diff_id hex>/layer.tar`: every Docker version loads that,
-//! and the layer's digest inside the daemon is its diff_id either way.
+//! gzip layers go in as they are (`<diff_id hex>/layer.tar.gz`), zstd ones decompressed
+//! (`<diff_id hex>/layer.tar`); the daemon names a layer by its diff_id either way.
 
 use std::io::{Read, Write};
 use std::path::Path;
 
-use crate::layout::Image;
+use sha2::{Digest, Sha256};
+
+use crate::layout::{Image, LayerBlob};
 use crate::{canonical_json, Error};
 
 /// Writes `image` as a docker-archive tarball tagged `repo_tag` (e.g. `distroless/static:latest`).
@@ -16,24 +18,35 @@ pub fn write_docker_archive(image: &Image, repo_tag: &str, out: impl Write) -> R
     let mut tar = tar::Builder::new(out);
     let mut layer_names = Vec::new();
     for layer in &image.layers {
-        let name = format!("{}/layer.tar", hex_of(&layer.diff_id));
-        let file = std::fs::File::open(&layer.path).map_err(Error::io(&layer.path))?;
-        let mut data = Vec::new();
-        let mut decoder: Box<dyn Read> = if layer.media_type.ends_with("+zstd") {
-            Box::new(zstd::stream::read::Decoder::new(file).map_err(Error::io(&layer.path))?)
+        let hex = hex_of(&layer.diff_id);
+        let name = if layer.media_type.ends_with("+zstd") {
+            // Older Docker daemons cannot decompress zstd: store the tar itself.
+            let mut data = Vec::new();
+            let file = std::fs::File::open(&layer.path).map_err(Error::io(&layer.path))?;
+            zstd::stream::read::Decoder::new(file)
+                .and_then(|mut decoder| decoder.read_to_end(&mut data))
+                .map_err(Error::io(&layer.path))?;
+            check_diff_id(layer, &crate::sha256_digest(&data))?;
+            let name = format!("{hex}/layer.tar");
+            append(&mut tar, &name, &data)?;
+            name
         } else {
-            Box::new(flate2::read::GzDecoder::new(file))
+            // Every `docker load` and `podman load` detects gzip: the compressed layer goes
+            // in as it is, which keeps the tarball the size of the image, not of its files.
+            let file = std::fs::File::open(&layer.path).map_err(Error::io(&layer.path))?;
+            let mut hasher = HashingWriter(Sha256::new());
+            std::io::copy(&mut flate2::read::GzDecoder::new(file), &mut hasher)
+                .map_err(Error::io(&layer.path))?;
+            check_diff_id(
+                layer,
+                &format!("sha256:{}", hex::encode(hasher.0.finalize())),
+            )?;
+            let name = format!("{hex}/layer.tar.gz");
+            let file = std::fs::File::open(&layer.path).map_err(Error::io(&layer.path))?;
+            let size = file.metadata().map_err(Error::io(&layer.path))?.len();
+            append_reader(&mut tar, &name, size, file)?;
+            name
         };
-        decoder
-            .read_to_end(&mut data)
-            .map_err(Error::io(&layer.path))?;
-        if crate::sha256_digest(&data) != layer.diff_id {
-            return Err(Error::input(
-                &layer.path,
-                format!("does not decompress to its diff_id {}", layer.diff_id),
-            ));
-        }
-        append(&mut tar, &name, &data)?;
         layer_names.push(name);
     }
     append(&mut tar, &config_name, &config_bytes)?;
@@ -52,9 +65,41 @@ fn hex_of(digest: &str) -> &str {
     digest.split_once(':').map_or(digest, |(_, h)| h)
 }
 
+fn check_diff_id(layer: &LayerBlob, uncompressed_digest: &str) -> Result<(), Error> {
+    if uncompressed_digest == layer.diff_id {
+        return Ok(());
+    }
+    Err(Error::input(
+        &layer.path,
+        format!("does not decompress to its diff_id {}", layer.diff_id),
+    ))
+}
+
+/// Feeds everything written to it into a SHA-256.
+struct HashingWriter(Sha256);
+
+impl Write for HashingWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 fn append<W: Write>(tar: &mut tar::Builder<W>, name: &str, data: &[u8]) -> Result<(), Error> {
+    append_reader(tar, name, data.len() as u64, data)
+}
+
+fn append_reader<W: Write>(
+    tar: &mut tar::Builder<W>,
+    name: &str,
+    size: u64,
+    data: impl Read,
+) -> Result<(), Error> {
     let mut header = tar::Header::new_ustar();
-    header.set_size(data.len() as u64);
+    header.set_size(size);
     header.set_mode(0o644);
     header.set_mtime(0);
     header.set_uid(0);

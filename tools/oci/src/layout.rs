@@ -282,10 +282,19 @@ fn write_blob(dir: &Path, bytes: &[u8]) -> Result<(), Error> {
     std::fs::write(&path, bytes).map_err(Error::io(&path))
 }
 
+/// Hard-links the blob where the filesystem allows it: a layer is shared by every variant's
+/// image and by the indexes, and copies of it would multiply a full build's disk use.
+/// Outputs are never modified in place, so sharing the inode is safe; across filesystems or
+/// sandbox mounts it falls back to a copy.
 fn copy_blob(dir: &Path, from: &Path, digest: &str) -> Result<(), Error> {
     let to = blob_path(dir, digest);
-    if !to.exists() {
-        std::fs::copy(from, &to).map_err(Error::io(from))?;
+    if to.exists() {
+        return Ok(());
+    }
+    // Bazel's sandbox hands inputs over as symlinks; link the file they point to.
+    let source = std::fs::canonicalize(from).map_err(Error::io(from))?;
+    if std::fs::hard_link(&source, &to).is_err() {
+        std::fs::copy(&source, &to).map_err(Error::io(from))?;
     }
     Ok(())
 }
