@@ -1,7 +1,7 @@
 """What the java images are made of: Debian 12's OpenJDK 17 JRE on base, and what we leave out."""
 
 load("//base:config.bzl", "BASE_FAMILIES")
-load("//python3:config.bzl", "DOC_EXCLUDE", "doc_checks")
+load("//private:doc_files.bzl", "DOC_EXCLUDE", "doc_checks")
 load("//static:config.bzl", "STATIC_STATUS_PACKAGES")
 
 # As upstream's java_base. Java 17 takes its encodings from the C library's locale: the image

@@ -34,7 +34,9 @@ NODEJS_PACKAGES = [
 # /usr/bin/node, linked from there so that commands written for upstream work.
 NODEJS_ENTRYPOINT = ["/nodejs/bin/node"]
 
-def nodejs_file_checks(debug):
+def nodejs_file_checks(
+        arch,  # @unused: the same checks on every architecture
+        debug):
     """What every nodejs image must (not) hold, for image_test."""
     return [
         {

@@ -2,6 +2,7 @@
 
 load("//base:config.bzl", "BASE_FAMILIES")
 load("//cc:config.bzl", "CC_PACKAGES")
+load("//private:doc_files.bzl", "doc_checks")
 load("//static:config.bzl", "STATIC_STATUS_PACKAGES")
 
 PYTHON_VERSION = "3.11"
@@ -53,32 +54,6 @@ PYTHON3_PACKAGES = [
     "python3.11-minimal",
 ]
 
-# Documentation other than copyright files: changelogs, READMEs, examples, man and info pages,
-# lintian overrides. Every /usr/share/doc/<package>/copyright stays.
-DOC_EXCLUDE = [
-    "usr/share/doc/*/*.gz",
-    "usr/share/doc/*/*.html",
-    "usr/share/doc/*/*.md",
-    "usr/share/doc/*/*.txt",
-    "usr/share/doc/*/ANNOUNCE",
-    "usr/share/doc/*/AUTHORS",
-    "usr/share/doc/*/BUGS",
-    "usr/share/doc/*/JAVA_HOME",
-    "usr/share/doc/*/NEWS*",
-    "usr/share/doc/*/README*",
-    "usr/share/doc/*/THANKS",
-    "usr/share/doc/*/TODO*",
-    "usr/share/doc/*/USAGE",
-    "usr/share/doc/*/changelog*",
-    "usr/share/doc/*/examples",
-    "usr/share/doc/*/inputrc.arrows",
-    "usr/share/doc-base",
-    "usr/share/info",
-    "usr/share/lintian",
-    "usr/share/man",
-]
-
-# Packages whose /usr/share/doc/<package> is a symlink to another package's.
 DOC_LINKS = {
     "libncursesw6": "libtinfo6",
     "libpython3.11-stdlib": "libpython3.11-minimal",
@@ -189,28 +164,3 @@ def python3_file_checks(arch, debug):
             "path": "/busybox/sh",
         },
     ] + doc_checks(PYTHON3_PACKAGES, DOC_LINKS)
-
-def doc_checks(packages, doc_links):
-    """Image checks: every package's copyright file, or its doc directory's link.
-
-    Args:
-      packages: Debian package names.
-      doc_links: package -> the doc directory its /usr/share/doc/<package> links to.
-    Returns:
-      image_test file checks.
-    """
-    return [
-        {
-            "path": "/usr/share/doc/%s/copyright" % p,
-            "type": "file",
-        }
-        for p in packages
-        if p not in doc_links
-    ] + [
-        {
-            "path": "/usr/share/doc/" + p,
-            "target": target,
-            "type": "symlink",
-        }
-        for p, target in doc_links.items()
-    ]

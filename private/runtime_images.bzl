@@ -1,0 +1,92 @@
+"""runtime_images: a language runtime's Debian packages on a family image, in every variant."""
+
+load("//distroless:defs.bzl", "deb_layer", "distroless_image", "image_test")
+load("//private:deb_closure_test.bzl", "deb_closure_test")
+load("//private:doc_files.bzl", "DOC_EXCLUDE")
+load("//private:platforms.bzl", "oci_platform")
+load("//static:config.bzl", "DEBUG_ENV", "DISTRIBUTIONS", "ENV", "VARIANTS")
+
+def runtime_images(
+        name,
+        distribution,
+        base,
+        packages,
+        parent_packages,
+        roots,
+        entrypoint,
+        repository,
+        file_checks,
+        excluded = {},
+        env = [],
+        exclude = DOC_EXCLUDE,
+        extra_layers = []):
+    """A layer per package and architecture, an image per variant, and their tests.
+
+    Makes `<package>_<arch>` layers, the images `<name><variant suffix>` (each on the same
+    variant of `base`, tagged `<distribution><variant suffix>`), `closure_<arch>_test` and
+    `<name><variant suffix>_<arch>_test`. Debug variants keep the runtime as entrypoint, with
+    busybox at /busybox, as upstream's.
+
+    Args:
+      name: image name prefix, e.g. "java17_debian12".
+      distribution: a key of DISTRIBUTIONS; its lock repository is `@<distribution>`.
+      base: the family image the runtime goes on, e.g. "//cc:debian12".
+      packages: the Debian packages the images add, bottom layer first.
+      parent_packages: the packages `base` already declares in status.d.
+      roots: the packages asked for; `packages` must be exactly their closure.
+      entrypoint: the images' entrypoint.
+      repository: the repository in docker-archive tags, e.g. "distroless/java17".
+      file_checks: function (arch, debug) -> image_test file checks.
+      excluded: dependencies deliberately left out -> why.
+      env: environment added to the base image's.
+      exclude: paths left out of every package layer.
+      extra_layers: layers above the packages' (may contain `{arch}`).
+    """
+    d = DISTRIBUTIONS[distribution]
+    architectures = d["architectures"]
+    for package in packages:
+        for arch in architectures:
+            deb_layer(
+                name = "%s_%s" % (package, arch),
+                debs = ["@%s//%s:%s" % (distribution, package, arch)],
+                exclude = exclude,
+                merged_usr = d["merged_usr"],
+            )
+
+    for suffix in VARIANTS:
+        distroless_image(
+            name = name + suffix,
+            architectures = architectures,
+            base = "%s%s_{oci_arch}" % (base, suffix),
+            entrypoint = entrypoint,
+            env = env,
+            layers = [":%s_{arch}" % p for p in packages] + extra_layers,
+            lock = "@%s//:lock.json" % distribution,
+            repository = repository,
+            tag = distribution + suffix,
+        )
+
+    for arch in architectures:
+        deb_closure_test(
+            name = "closure_%s_test" % arch,
+            debs = ["@%s//%s:%s" % (distribution, p, arch) for p in packages],
+            excluded = excluded,
+            parent = parent_packages,
+            roots = roots,
+        )
+
+    for suffix, variant in VARIANTS.items():
+        for arch in architectures:
+            image_test(
+                name = "%s%s_%s_test" % (name, suffix, arch),
+                config = {
+                    "cmd": [],
+                    "entrypoint": entrypoint,
+                    "env": (DEBUG_ENV if variant["debug"] else ENV) + env,
+                    "user": variant["user"],
+                    "workdir": variant["workdir"],
+                },
+                files = file_checks(arch, variant["debug"]),
+                image = ":%s%s_%s" % (name, suffix, oci_platform(arch)[0]),
+                packages = parent_packages + packages + (["busybox-static"] if variant["debug"] else []),
+            )
