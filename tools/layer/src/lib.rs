@@ -5,6 +5,7 @@
 mod conflicts;
 mod entry;
 mod filter;
+pub mod gzip;
 mod merged_usr;
 mod tar_writer;
 

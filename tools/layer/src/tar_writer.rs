@@ -7,6 +7,7 @@ use std::io::{self, Write};
 use sha2::{Digest, Sha256};
 
 use crate::entry::Kind;
+use crate::gzip::ParallelGzEncoder;
 use crate::{Entry, Error, Layer};
 
 const BLOCK: usize = 512;
@@ -27,7 +28,8 @@ pub struct LayerDigests {
 /// How a layer blob is compressed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum LayerCompression {
-    /// gzip, level 6, with a fixed header (no name, mtime 0, OS "unknown").
+    /// gzip, level 6, with a fixed header (no name, mtime 0, OS "unknown"), deflated in
+    /// 1 MiB pieces on all cores (see [`crate::gzip`]).
     #[default]
     Gzip,
     /// zstd, level 3, single-threaded (deterministic), with the content size and a checksum.
@@ -54,10 +56,7 @@ pub fn write_tar(
     let compressed = HashingWriter::new(out);
     let (diff_id, compressed) = match compression {
         LayerCompression::Gzip => {
-            let gzip = flate2::GzBuilder::new()
-                .mtime(0)
-                .operating_system(255)
-                .write(compressed, flate2::Compression::new(6));
+            let gzip = ParallelGzEncoder::with_available_threads(compressed);
             let (gzip, diff_id) = write_entries(layer, gzip, mtime)?;
             (diff_id, gzip.finish()?)
         }
