@@ -9,7 +9,7 @@ use anyhow::{bail, Context, Result};
 use clap::Parser;
 use debimage_lock::fetch::{write_atomically, Fetcher};
 use debimage_lock::lockfile::{LockBuilder, LockDiff, LockedPackage, Lockfile};
-use debimage_lock::manifest::LoadedManifest;
+use debimage_lock::manifest::{LoadedManifest, Manifest};
 use debimage_lock::packages::{self, Package};
 use debimage_lock::release::{Keyring, Release};
 use debimage_lock::resolve::{resolve, Index};
@@ -169,54 +169,34 @@ fn lock(loaded: &LoadedManifest, fetcher: &Fetcher, cli: &Cli, now: i64) -> Resu
         }
     }
 
+    // Architectures are independent: each on its own thread (as many at once as there are
+    // cores), added to the lock in the manifest's order so that the bytes do not change.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut builder = LockBuilder::new();
     let mut summary = Vec::new();
-    for arch in &manifest.architectures {
-        let texts = fetch_indexes(fetcher, &suites, arch)?;
-        let mut parsed: Vec<(&IndexText, Vec<Package>)> = Vec::new();
-        for index in &texts {
-            let parse_started = Instant::now();
-            let packages = packages::parse(&index.text, &index.origin)?;
-            progress(format_args!(
-                "{}: {} packages parsed in {:.1} ms",
-                index.origin,
-                packages.len(),
-                parse_started.elapsed().as_secs_f64() * 1000.0,
-            ));
-            parsed.push((index, packages));
-        }
-        let mut index = Index::new(arch);
-        for (text, packages) in &parsed {
-            index.add(packages, text.suite.name, text.suite.base_url)?;
-        }
-        let mut counts = Vec::new();
-        for (set_name, set) in &manifest.sets {
-            let selected = resolve(&index, &set.packages, set.follow_dependencies)
-                .with_context(|| format!("set {set_name} for {arch}"))?;
-            counts.push(format!("{set_name} {}", selected.len()));
-            for selection in selected.values() {
-                let p = selection.candidate.package;
+    for batch in manifest.architectures.chunks(threads) {
+        let results: Vec<Result<ArchLock>> = std::thread::scope(|scope| {
+            let workers: Vec<_> = batch
+                .iter()
+                .map(|arch| scope.spawn(|| lock_arch(fetcher, &suites, manifest, arch)))
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| {
+                    w.join()
+                        .unwrap_or_else(|_| Err(anyhow::anyhow!("a locking thread panicked")))
+                })
+                .collect()
+        });
+        for (arch, result) in batch.iter().zip(results) {
+            let locked = result?;
+            for (set_name, package) in locked.packages {
                 builder
-                    .add(
-                        set_name,
-                        LockedPackage {
-                            name: p.name.to_string(),
-                            version: p.version.to_string(),
-                            arch: p.architecture.to_string(),
-                            for_arch: arch.clone(),
-                            sha256: p.sha256.to_string(),
-                            size: p.size,
-                            urls: manifest.urls(selection.candidate.base_url, p.filename),
-                            source: p.source.to_string(),
-                            suite: selection.candidate.suite.to_string(),
-                            depends: selection.depends.iter().map(|d| d.to_string()).collect(),
-                            sets: Vec::new(),
-                        },
-                    )
+                    .add(&set_name, package)
                     .with_context(|| format!("set {set_name} for {arch}"))?;
             }
+            summary.push(format!("{arch}: {}", locked.counts.join(", ")));
         }
-        summary.push(format!("{arch}: {}", counts.join(", ")));
     }
 
     let lockfile = builder.finish(
@@ -231,6 +211,66 @@ fn lock(loaded: &LoadedManifest, fetcher: &Fetcher, cli: &Cli, now: i64) -> Resu
         started.elapsed().as_secs_f64()
     ));
     Ok(lockfile)
+}
+
+/// One architecture's share of the lock: every set's packages, and their counts.
+struct ArchLock {
+    packages: Vec<(String, LockedPackage)>,
+    counts: Vec<String>,
+}
+
+fn lock_arch(
+    fetcher: &Fetcher,
+    suites: &[Suite<'_>],
+    manifest: &Manifest,
+    arch: &str,
+) -> Result<ArchLock> {
+    let texts = fetch_indexes(fetcher, suites, arch)?;
+    let mut parsed: Vec<(&IndexText, Vec<Package>)> = Vec::new();
+    for index in &texts {
+        let parse_started = Instant::now();
+        let packages = packages::parse(&index.text, &index.origin)?;
+        progress(format_args!(
+            "{}: {} packages parsed in {:.1} ms",
+            index.origin,
+            packages.len(),
+            parse_started.elapsed().as_secs_f64() * 1000.0,
+        ));
+        parsed.push((index, packages));
+    }
+    let mut index = Index::new(arch);
+    for (text, packages) in &parsed {
+        index.add(packages, text.suite.name, text.suite.base_url)?;
+    }
+    let mut locked = ArchLock {
+        packages: Vec::new(),
+        counts: Vec::new(),
+    };
+    for (set_name, set) in &manifest.sets {
+        let selected = resolve(&index, &set.packages, set.follow_dependencies)
+            .with_context(|| format!("set {set_name} for {arch}"))?;
+        locked.counts.push(format!("{set_name} {}", selected.len()));
+        for selection in selected.values() {
+            let p = selection.candidate.package;
+            locked.packages.push((
+                set_name.clone(),
+                LockedPackage {
+                    name: p.name.to_string(),
+                    version: p.version.to_string(),
+                    arch: p.architecture.to_string(),
+                    for_arch: arch.to_string(),
+                    sha256: p.sha256.to_string(),
+                    size: p.size,
+                    urls: manifest.urls(selection.candidate.base_url, p.filename),
+                    source: p.source.to_string(),
+                    suite: selection.candidate.suite.to_string(),
+                    depends: selection.depends.iter().map(|d| d.to_string()).collect(),
+                    sets: Vec::new(),
+                },
+            ));
+        }
+    }
+    Ok(locked)
 }
 
 /// Downloads and verifies one suite's InRelease.
