@@ -210,14 +210,37 @@ fn blobs_are_shared_not_copied() {
         .collect();
     assert_eq!(layers.len(), 2);
 
-    // The index holds the same inodes as the image it was made from.
+    // An index made from read-only images (as Bazel leaves its outputs) holds the same
+    // inodes; one made from writable files (sources that may be edited in place) copies.
+    let blob = |layout: &str, hex: &str| dir.join(layout).join("blobs/sha256").join(hex);
+    let inode = |layout: &str, hex: &str| std::fs::metadata(blob(layout, hex)).expect("blob").ino();
     for hex in &layers {
-        let inode = |layout: &str| {
-            std::fs::metadata(dir.join(layout).join("blobs/sha256").join(hex))
-                .expect("blob")
-                .ino()
-        };
-        assert_eq!(inode("amd64"), inode("index"), "blob {hex} was copied");
+        assert_ne!(
+            inode("amd64", hex),
+            inode("index", hex),
+            "writable blob {hex} was linked"
+        );
+    }
+    for layout in ["amd64", "arm64"] {
+        for entry in std::fs::read_dir(dir.join(layout).join("blobs/sha256")).expect("blobs") {
+            let path = entry.expect("entry").path();
+            let mut permissions = std::fs::metadata(&path).expect("stat").permissions();
+            permissions.set_readonly(true);
+            std::fs::set_permissions(&path, permissions).expect("chmod");
+        }
+    }
+    debimage_in(
+        dir,
+        &[
+            "index", "--image", "amd64", "--image", "arm64", "--tag", "latest", "--out", "shared",
+        ],
+    );
+    for hex in &layers {
+        assert_eq!(
+            inode("amd64", hex),
+            inode("shared", hex),
+            "blob {hex} was copied"
+        );
     }
 
     // The docker-archive carries the compressed layers byte for byte.

@@ -282,10 +282,11 @@ fn write_blob(dir: &Path, bytes: &[u8]) -> Result<(), Error> {
     std::fs::write(&path, bytes).map_err(Error::io(&path))
 }
 
-/// Hard-links the blob where the filesystem allows it: a layer is shared by every variant's
-/// image and by the indexes, and copies of it would multiply a full build's disk use.
-/// Outputs are never modified in place, so sharing the inode is safe; across filesystems or
-/// sandbox mounts it falls back to a copy.
+/// Hard-links a read-only blob where the filesystem allows it: a layer is shared by every
+/// variant's image and by the indexes, and copies of it would multiply a full build's disk
+/// use. Bazel leaves its outputs read-only and never modifies them in place, so sharing their
+/// inode is safe; a writable file (a source someone may edit in place) is copied, and so is
+/// anything across filesystems or sandbox mounts.
 fn copy_blob(dir: &Path, from: &Path, digest: &str) -> Result<(), Error> {
     let to = blob_path(dir, digest);
     if to.exists() {
@@ -293,7 +294,11 @@ fn copy_blob(dir: &Path, from: &Path, digest: &str) -> Result<(), Error> {
     }
     // Bazel's sandbox hands inputs over as symlinks; link the file they point to.
     let source = std::fs::canonicalize(from).map_err(Error::io(from))?;
-    if std::fs::hard_link(&source, &to).is_err() {
+    let read_only = std::fs::metadata(&source)
+        .map_err(Error::io(from))?
+        .permissions()
+        .readonly();
+    if !read_only || std::fs::hard_link(&source, &to).is_err() {
         std::fs::copy(&source, &to).map_err(Error::io(from))?;
     }
     Ok(())
