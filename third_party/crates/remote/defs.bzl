@@ -431,6 +431,7 @@ _NORMAL_DEV_DEPENDENCIES = {
     },
     "tools/debimage": {
         _COMMON_CONDITION: {
+            "tar": Label("@crates__tar-0.4.46//:tar"),
             "xz2": Label("@crates__xz2-0.1.7//:xz2"),
         },
     },
