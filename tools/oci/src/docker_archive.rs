@@ -6,8 +6,6 @@
 use std::io::{Read, Write};
 use std::path::Path;
 
-use sha2::{Digest, Sha256};
-
 use crate::layout::{Image, LayerBlob};
 use crate::{canonical_json, Error};
 
@@ -33,18 +31,12 @@ pub fn write_docker_archive(image: &Image, repo_tag: &str, out: impl Write) -> R
         } else {
             // Every `docker load` and `podman load` detects gzip: the compressed layer goes
             // in as it is, which keeps the tarball the size of the image, not of its files.
-            let file = std::fs::File::open(&layer.path).map_err(Error::io(&layer.path))?;
-            let mut hasher = HashingWriter(Sha256::new());
-            std::io::copy(&mut flate2::read::GzDecoder::new(file), &mut hasher)
-                .map_err(Error::io(&layer.path))?;
-            check_diff_id(
-                layer,
-                &format!("sha256:{}", hex::encode(hasher.0.finalize())),
-            )?;
+            let compressed = std::fs::read(&layer.path).map_err(Error::io(&layer.path))?;
+            let (diff_id, _) =
+                crate::sha256_reader(flate2::read::GzDecoder::new(&compressed[..]), &layer.path)?;
+            check_diff_id(layer, &diff_id)?;
             let name = format!("{hex}/layer.tar.gz");
-            let file = std::fs::File::open(&layer.path).map_err(Error::io(&layer.path))?;
-            let size = file.metadata().map_err(Error::io(&layer.path))?.len();
-            append_reader(&mut tar, &name, size, file)?;
+            append(&mut tar, &name, &compressed)?;
             name
         };
         layer_names.push(name);
@@ -75,31 +67,9 @@ fn check_diff_id(layer: &LayerBlob, uncompressed_digest: &str) -> Result<(), Err
     ))
 }
 
-/// Feeds everything written to it into a SHA-256.
-struct HashingWriter(Sha256);
-
-impl Write for HashingWriter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.update(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 fn append<W: Write>(tar: &mut tar::Builder<W>, name: &str, data: &[u8]) -> Result<(), Error> {
-    append_reader(tar, name, data.len() as u64, data)
-}
-
-fn append_reader<W: Write>(
-    tar: &mut tar::Builder<W>,
-    name: &str,
-    size: u64,
-    data: impl Read,
-) -> Result<(), Error> {
     let mut header = tar::Header::new_ustar();
-    header.set_size(size);
+    header.set_size(data.len() as u64);
     header.set_mode(0o644);
     header.set_mtime(0);
     header.set_uid(0);

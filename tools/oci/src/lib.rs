@@ -62,12 +62,17 @@ pub fn sha256_digest(bytes: &[u8]) -> String {
 
 /// `sha256:<hex>` and size of a file, streamed.
 pub fn sha256_file(path: &Path) -> Result<(String, u64), Error> {
-    let mut file = std::fs::File::open(path).map_err(Error::io(path))?;
+    let file = std::fs::File::open(path).map_err(Error::io(path))?;
+    sha256_reader(file, path)
+}
+
+/// `sha256:<hex>` and size of everything `reader` yields, streamed; errors name `path`.
+pub fn sha256_reader(mut reader: impl Read, path: &Path) -> Result<(String, u64), Error> {
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
     let mut size = 0u64;
     loop {
-        let n = file.read(&mut buf).map_err(Error::io(path))?;
+        let n = reader.read(&mut buf).map_err(Error::io(path))?;
         if n == 0 {
             break;
         }
