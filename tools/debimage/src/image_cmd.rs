@@ -25,13 +25,20 @@ pub struct ImageArgs {
     /// A history line per --layer (the target that made it), in the same order.
     #[arg(long = "created-by")]
     created_by: Vec<String>,
+    #[command(flatten)]
+    output: LayoutOutput,
+}
+
+/// Where `image` and `index` write their layout.
+#[derive(clap::Args)]
+pub struct LayoutOutput {
     /// The tag recorded in index.json (org.opencontainers.image.ref.name).
     #[arg(long)]
     tag: Option<String>,
     /// The OCI layout directory to write.
     #[arg(long)]
     out: PathBuf,
-    /// Where to write the manifest digest.
+    /// Where to write the digest of the image manifest or of the index.
     #[arg(long)]
     digest_out: Option<PathBuf>,
 }
@@ -44,15 +51,8 @@ pub struct IndexArgs {
     /// An annotation of the index as KEY=VALUE (repeatable).
     #[arg(long = "annotation", value_parser = parse_annotation)]
     annotations: Vec<(String, String)>,
-    /// The tag recorded in index.json.
-    #[arg(long)]
-    tag: Option<String>,
-    /// The OCI layout directory to write.
-    #[arg(long)]
-    out: PathBuf,
-    /// Where to write the index digest.
-    #[arg(long)]
-    digest_out: Option<PathBuf>,
+    #[command(flatten)]
+    output: LayoutOutput,
 }
 
 #[derive(clap::Args)]
@@ -141,22 +141,18 @@ pub fn image(args: ImageArgs) -> Result<()> {
                 .unwrap_or_else(|| blob.display().to_string()),
         });
     }
-    let digest = oci::write_image_layout(
-        &args.out,
-        &spec,
-        base.as_ref(),
-        &layers,
-        args.tag.as_deref(),
-    )
-    .with_context(|| format!("image {}", args.spec.display()))?;
-    write_digest(args.digest_out.as_ref(), &digest)
+    let out = &args.output;
+    let digest =
+        oci::write_image_layout(&out.out, &spec, base.as_ref(), &layers, out.tag.as_deref())
+            .with_context(|| format!("image {}", args.spec.display()))?;
+    write_digest(out.digest_out.as_ref(), &digest)
 }
 
 pub fn index(args: IndexArgs) -> Result<()> {
     let annotations: BTreeMap<String, String> = args.annotations.into_iter().collect();
-    let digest =
-        oci::write_index_layout(&args.out, &args.images, &annotations, args.tag.as_deref())?;
-    write_digest(args.digest_out.as_ref(), &digest)
+    let out = &args.output;
+    let digest = oci::write_index_layout(&out.out, &args.images, &annotations, out.tag.as_deref())?;
+    write_digest(out.digest_out.as_ref(), &digest)
 }
 
 pub fn docker_archive(args: DockerArchiveArgs) -> Result<()> {
