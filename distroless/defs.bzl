@@ -6,11 +6,12 @@ Load from `@rules_debimage//distroless:defs.bzl`. Every rule and macro here make
 
 load("//private:deb_layer.bzl", _deb_layer = "deb_layer")
 load("//private:deb_package.bzl", _DebInfo = "DebInfo")
+load("//private:docker_archive.bzl", _docker_archive = "docker_archive")
 load("//private:files_layer.bzl", _files_layer = "files_layer")
 load("//private:image_sbom.bzl", _image_sbom = "image_sbom")
 load("//private:image_test.bzl", "image_structure_test")
 load("//private:oci_image.bzl", _oci_image = "oci_image")
-load("//private:oci_index.bzl", _docker_archive = "docker_archive", _oci_index = "oci_index")
+load("//private:oci_index.bzl", _oci_index = "oci_index")
 load("//private:oci_push.bzl", _oci_push = "oci_push")
 load("//private:platforms.bzl", "oci_platform")
 load("//private:providers.bzl", _ImageInfo = "ImageInfo", _IndexInfo = "IndexInfo", _LayerInfo = "LayerInfo")

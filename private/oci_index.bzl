@@ -1,8 +1,6 @@
-"""Implementation of oci_index (multi-platform image) and docker_archive (for docker load)."""
+"""Implementation of oci_index: a multi-platform image layout."""
 
 load(":providers.bzl", "ImageInfo", "IndexInfo")
-
-_DEBIMAGE = attr.label(default = Label("//tools/debimage"), executable = True, cfg = "exec")
 
 def _oci_index_impl(ctx):
     layout = ctx.actions.declare_directory(ctx.label.name)
@@ -39,30 +37,7 @@ oci_index = rule(
         "annotations": attr.string_dict(doc = "Index annotations."),
         "images": attr.label_list(providers = [ImageInfo], mandatory = True, doc = "The single-platform images (`oci_image` targets), one per platform, in index order."),
         "tag": attr.string(doc = "org.opencontainers.image.ref.name in index.json."),
-        "_debimage": _DEBIMAGE,
+        "_debimage": attr.label(default = Label("//tools/debimage"), executable = True, cfg = "exec"),
     },
     provides = [IndexInfo],
-)
-
-def _docker_archive_impl(ctx):
-    out = ctx.actions.declare_file(ctx.label.name + ".tar")
-    image = ctx.attr.image[ImageInfo]
-    ctx.actions.run(
-        executable = ctx.executable._debimage,
-        arguments = ["docker-archive", "--image", image.layout.path, "--repo-tag", ctx.attr.repo_tag, "--out", out.path],
-        inputs = [image.layout],
-        outputs = [out],
-        mnemonic = "DockerArchive",
-        progress_message = "Writing docker-archive %{label}",
-    )
-    return [DefaultInfo(files = depset([out]))]
-
-docker_archive = rule(
-    implementation = _docker_archive_impl,
-    doc = "A `docker load -i` tarball of a single-platform image.",
-    attrs = {
-        "image": attr.label(providers = [ImageInfo], mandatory = True, doc = "The single-platform image (an `oci_image` target) to write as a tarball."),
-        "repo_tag": attr.string(mandatory = True, doc = "e.g. distroless/static:latest"),
-        "_debimage": _DEBIMAGE,
-    },
 )
