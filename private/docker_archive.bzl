@@ -1,5 +1,6 @@
 """Implementation of docker_archive: a single-platform image as a `docker load` tarball."""
 
+load(":debimage_tool.bzl", "DEBIMAGE_TOOL")
 load(":providers.bzl", "ImageInfo")
 
 def _docker_archive_impl(ctx):
@@ -21,6 +22,6 @@ docker_archive = rule(
     attrs = {
         "image": attr.label(providers = [ImageInfo], mandatory = True, doc = "The single-platform image (an `oci_image` target) to write as a tarball."),
         "repo_tag": attr.string(mandatory = True, doc = "e.g. distroless/static:latest"),
-        "_debimage": attr.label(default = Label("//tools/debimage"), executable = True, cfg = "exec"),
+        "_debimage": DEBIMAGE_TOOL,
     },
 )

@@ -1,5 +1,6 @@
 """Implementation of image_sbom: an SPDX 2.3 document of one or more images."""
 
+load(":debimage_tool.bzl", "DEBIMAGE_TOOL")
 load(":providers.bzl", "ImageInfo")
 
 def _image_sbom_impl(ctx):
@@ -32,6 +33,6 @@ image_sbom = rule(
         "document_name": attr.string(doc = "The document's name; default: the target's label."),
         "images": attr.label_list(providers = [ImageInfo], mandatory = True, doc = "The single-platform images (`oci_image` targets) the document describes."),
         "lock": attr.label(allow_single_file = [".json"], doc = "The lockfile the packages came from."),
-        "_debimage": attr.label(default = Label("//tools/debimage"), executable = True, cfg = "exec"),
+        "_debimage": DEBIMAGE_TOOL,
     },
 )

@@ -1,5 +1,6 @@
 """The one action every layer rule runs: `debimage layer`, with blob, digests and listing."""
 
+load(":debimage_tool.bzl", "DEBIMAGE_TOOL")
 load(":providers.bzl", "LayerInfo")
 
 DEBIMAGE_ATTRS = {
@@ -7,11 +8,7 @@ DEBIMAGE_ATTRS = {
         doc = "Modification time of every entry, in seconds since the epoch.",
         default = 0,
     ),
-    "_debimage": attr.label(
-        default = Label("//tools/debimage"),
-        executable = True,
-        cfg = "exec",
-    ),
+    "_debimage": DEBIMAGE_TOOL,
 }
 
 def layer_action(ctx, args, inputs, mnemonic):

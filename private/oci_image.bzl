@@ -1,5 +1,6 @@
 """Implementation of oci_image: layers (and a base image) as one single-platform OCI image."""
 
+load(":debimage_tool.bzl", "DEBIMAGE_TOOL")
 load(":providers.bzl", "ImageInfo", "LayerInfo")
 
 def _oci_image_impl(ctx):
@@ -92,7 +93,7 @@ oci_image = rule(
         "user": attr.string(doc = "The user to run as (name or uid, optionally `:group`); empty keeps the base's."),
         "variant": attr.string(doc = "OCI platform variant (v8 for arm64, v7 for arm)."),
         "workdir": attr.string(doc = "The working directory; empty keeps the base's."),
-        "_debimage": attr.label(default = Label("//tools/debimage"), executable = True, cfg = "exec"),
+        "_debimage": DEBIMAGE_TOOL,
     },
     provides = [ImageInfo],
 )

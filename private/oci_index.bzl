@@ -1,5 +1,6 @@
 """Implementation of oci_index: a multi-platform image layout."""
 
+load(":debimage_tool.bzl", "DEBIMAGE_TOOL")
 load(":providers.bzl", "ImageInfo", "IndexInfo")
 
 def _oci_index_impl(ctx):
@@ -37,7 +38,7 @@ oci_index = rule(
         "annotations": attr.string_dict(doc = "Index annotations."),
         "images": attr.label_list(providers = [ImageInfo], mandatory = True, doc = "The single-platform images (`oci_image` targets), one per platform, in index order."),
         "tag": attr.string(doc = "org.opencontainers.image.ref.name in index.json."),
-        "_debimage": attr.label(default = Label("//tools/debimage"), executable = True, cfg = "exec"),
+        "_debimage": DEBIMAGE_TOOL,
     },
     provides = [IndexInfo],
 )
