@@ -59,12 +59,12 @@ def _oci_image_impl(ctx):
     check = ctx.actions.args()
     check.add("check-conflicts")
     for layer in all_layers:
-        check.add("--layer", "%s=%s" % (layer.blob.short_path, layer.blob.path))
+        check.add("--layer", "%s=%s=%s" % (layer.blob.short_path, layer.blob.path, layer.digests.path))
     check.add("--stamp-out", checked)
     ctx.actions.run(
         executable = ctx.executable._debimage,
         arguments = [check],
-        inputs = [layer.blob for layer in all_layers],
+        inputs = [layer.blob for layer in all_layers] + [layer.digests for layer in all_layers],
         outputs = [checked],
         mnemonic = "LayerConflicts",
         progress_message = "Checking the layers of %{label} for conflicts",

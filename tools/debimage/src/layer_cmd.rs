@@ -8,7 +8,7 @@ use anyhow::{bail, Context, Result};
 use layer::{Entry, Kind, Layer, PathFilter, TarOptions};
 use serde::Deserialize;
 
-use crate::output::write_atomically;
+use crate::output::Outputs;
 
 #[derive(clap::Args)]
 pub struct LayerArgs {
@@ -104,7 +104,9 @@ pub fn run(args: LayerArgs) -> Result<()> {
         let data = deb.data().with_context(|| path.display().to_string())?;
         layer
             .add_tar_with(data, &options)
+            .and_then(|()| layer.check_symlinks())
             .with_context(|| format!("{}: {member}", path.display()))?;
+        deb.finish().with_context(|| path.display().to_string())?;
         if args.status {
             let status = rootfs::StatusOptions {
                 add_status_field: args.status_field,
@@ -138,7 +140,7 @@ pub fn run(args: LayerArgs) -> Result<()> {
             let store = rootfs::java_truststore(&bundle.certificates, password);
             let entry = Entry {
                 path: rootfs::KEYSTORE_PATH.to_string(),
-                kind: Kind::File(store),
+                kind: Kind::File(store.into()),
                 mode: 0o644,
                 uid: 0,
                 gid: 0,
@@ -166,7 +168,9 @@ pub fn run(args: LayerArgs) -> Result<()> {
         Compression::Gzip => layer::LayerCompression::Gzip,
         Compression::Zstd => layer::LayerCompression::Zstd,
     };
-    let digests = write_atomically(&args.out, |file| {
+    // Every output or none: each is staged, and all are renamed into place at the end.
+    let mut outputs = Outputs::new();
+    let digests = outputs.stage(&args.out, |file| {
         Ok(layer::write_tar(&layer, file, args.mtime, compression)?)
     })?;
     if let Some(path) = &args.digests_out {
@@ -176,15 +180,15 @@ pub fn run(args: LayerArgs) -> Result<()> {
             "size": digests.size,
             "media_type": compression.media_type(),
         });
-        write_atomically(path, |file| {
+        outputs.stage(path, |file| {
             serde_json::to_writer_pretty(&mut *file, &json)?;
             Ok(file.write_all(b"\n")?)
         })?;
     }
     if let Some(path) = &args.listing_out {
-        write_atomically(path, |file| Ok(file.write_all(layer.listing().as_bytes())?))?;
+        outputs.stage(path, |file| Ok(file.write_all(layer.listing().as_bytes())?))?;
     }
-    Ok(())
+    outputs.commit()
 }
 
 fn add(layer: &mut Layer, entry: Result<Entry, rootfs::Error>, source: &Path) -> Result<()> {
@@ -243,11 +247,17 @@ impl DeclaredEntry {
             .filter(|m| *m <= 0o7777)
             .with_context(|| format!("{}: mode {mode_text:?} is not octal 0000-7777", context()))?;
         let kind = match (&self.kind, self.content, self.source, self.target) {
-            (DeclaredKind::File, Some(text), None, None) => Kind::File(text.into_bytes()),
-            (DeclaredKind::File, None, Some(source), None) => Kind::File(
-                std::fs::read(&source)
-                    .with_context(|| format!("{}: cannot read {}", context(), source.display()))?,
-            ),
+            (DeclaredKind::File, Some(text), None, None) => Kind::File(text.into_bytes().into()),
+            (DeclaredKind::File, None, Some(source), None) => {
+                let read = || -> std::io::Result<layer::Content> {
+                    layer::Content::read(BufReader::new(File::open(&source)?), true)
+                };
+                Kind::File(
+                    read().with_context(|| {
+                        format!("{}: cannot read {}", context(), source.display())
+                    })?,
+                )
+            }
             (DeclaredKind::Directory, None, None, None) => Kind::Directory,
             (DeclaredKind::Symlink, None, None, Some(target)) => Kind::Symlink(target),
             _ => bail!(

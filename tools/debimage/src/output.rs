@@ -1,33 +1,80 @@
-//! Atomic output files: nothing partial is ever left at an output path.
+//! Atomic output files: nothing partial is ever left at an output path, and a command with
+//! several outputs writes every one or none.
 
 use std::fs::File;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use tempfile::NamedTempFile;
 
-/// Writes through a temporary file next to `path`, renamed into place only on success (the
-/// temporary file is removed on failure).
+/// Outputs written to temporary files beside their paths, renamed into place together by
+/// [`Outputs::commit`]. Dropped without a commit (an error), the temporary files are removed.
+#[derive(Default)]
+pub struct Outputs {
+    staged: Vec<(NamedTempFile, PathBuf)>,
+}
+
+impl Outputs {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Writes one output to a temporary file.
+    pub fn stage<T>(
+        &mut self,
+        path: &Path,
+        write: impl FnOnce(&mut File) -> Result<T>,
+    ) -> Result<T> {
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        if path.is_dir() {
+            anyhow::bail!("cannot write {}: it is a directory", path.display());
+        }
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".debimage-")
+            .tempfile_in(dir)
+            .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+        // Like any file a tool writes (tempfile's default is 0600).
+        std::fs::set_permissions(
+            tmp.path(),
+            std::os::unix::fs::PermissionsExt::from_mode(0o644),
+        )
+        .with_context(|| format!("cannot write {}", path.display()))?;
+        let value = write(tmp.as_file_mut())?;
+        tmp.as_file_mut()
+            .flush()
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        self.staged.push((tmp, path.to_path_buf()));
+        Ok(value)
+    }
+
+    /// Renames every staged output into place. Should one rename fail, the outputs already
+    /// renamed are removed again.
+    pub fn commit(self) -> Result<()> {
+        let mut done: Vec<PathBuf> = Vec::new();
+        for (tmp, path) in self.staged {
+            // The error must not keep the temporary file alive: it would outlive the
+            // process's exit, which runs no destructors.
+            if let Err(e) = tmp.persist(&path).map_err(|e| e.error) {
+                for renamed in &done {
+                    let _ = std::fs::remove_file(renamed);
+                }
+                return Err(e).with_context(|| format!("cannot write {}", path.display()));
+            }
+            done.push(path);
+        }
+        Ok(())
+    }
+}
+
+/// Writes one output through a temporary file next to `path`, renamed into place only on
+/// success (the temporary file is removed on failure).
 pub fn write_atomically<T>(path: &Path, write: impl FnOnce(&mut File) -> Result<T>) -> Result<T> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".debimage-")
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    // Like any file a tool writes (tempfile's default is 0600).
-    std::fs::set_permissions(
-        tmp.path(),
-        std::os::unix::fs::PermissionsExt::from_mode(0o644),
-    )
-    .with_context(|| format!("cannot write {}", path.display()))?;
-    let value = write(tmp.as_file_mut())?;
-    tmp.as_file_mut()
-        .flush()
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    tmp.persist(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
+    let mut outputs = Outputs::new();
+    let value = outputs.stage(path, write)?;
+    outputs.commit()?;
     Ok(value)
 }

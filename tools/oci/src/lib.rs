@@ -7,6 +7,7 @@
 mod config;
 mod docker_archive;
 mod layout;
+mod media_type;
 
 use std::io::Read;
 use std::path::Path;
@@ -14,6 +15,9 @@ use std::path::Path;
 pub use config::{build_config, ImageSpec, NewLayer};
 pub use docker_archive::write_docker_archive;
 pub use layout::{read_image, write_image_layout, write_index_layout, Image, LayerBlob};
+pub use media_type::{
+    LayerFormat, DOCKER_LAYER_GZIP, OCI_LAYER_GZIP, OCI_LAYER_TAR, OCI_LAYER_ZSTD,
+};
 
 use sha2::{Digest, Sha256};
 
@@ -80,4 +84,38 @@ pub fn sha256_reader(mut reader: impl Read, path: &Path) -> Result<(String, u64)
         size += n as u64;
     }
     Ok((format!("sha256:{}", hex::encode(hasher.finalize())), size))
+}
+
+/// Passes bytes through while hashing and counting them: `finish` gives `sha256:<hex>` and
+/// the count.
+pub struct DigestReader<R> {
+    inner: R,
+    hasher: Sha256,
+    count: u64,
+}
+
+impl<R: Read> DigestReader<R> {
+    pub fn new(inner: R) -> Self {
+        Self {
+            inner,
+            hasher: Sha256::new(),
+            count: 0,
+        }
+    }
+
+    pub fn finish(self) -> (String, u64) {
+        (
+            format!("sha256:{}", hex::encode(self.hasher.finalize())),
+            self.count,
+        )
+    }
+}
+
+impl<R: Read> Read for DigestReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.count += n as u64;
+        Ok(n)
+    }
 }
