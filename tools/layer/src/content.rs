@@ -23,9 +23,31 @@ static IN_MEMORY: AtomicU64 = AtomicU64::new(0);
 enum Data {
     Memory(Arc<MemoryBytes>),
     /// At this offset of the spool.
-    Spooled(u64),
+    Spooled(Arc<Spooled>),
     /// Not kept: only the length and digest are known (reading layers to compare them).
     Dropped,
+}
+
+/// A content's place in the spool. When the last one is dropped, the spool is emptied, so
+/// that a long process (a fuzzer, a test binary) does not fill the disk.
+struct Spooled {
+    offset: u64,
+}
+
+static SPOOLED: AtomicU64 = AtomicU64::new(0);
+
+impl Drop for Spooled {
+    fn drop(&mut self) {
+        if SPOOLED.fetch_sub(1, Ordering::AcqRel) == 1 {
+            if let Some(spool) = SPOOL.get() {
+                let mut end = spool.end.lock().unwrap_or_else(|e| e.into_inner());
+                // Contents are only added with the lock held: none appeared meanwhile.
+                if SPOOLED.load(Ordering::Acquire) == 0 && spool.file.set_len(0).is_ok() {
+                    *end = 0;
+                }
+            }
+        }
+    }
 }
 
 /// Bytes held in memory, counted against [`MEMORY_LIMIT`] while they live.
@@ -89,10 +111,11 @@ impl Content {
         writer.write_all(&head)?;
         let rest = copy_hashed(&mut reader, &mut hasher, &mut writer)?;
         *end = writer.at;
+        SPOOLED.fetch_add(1, Ordering::AcqRel);
         Ok(Self {
             len: head.len() as u64 + rest,
             sha256: hasher.finalize().into(),
-            data: Data::Spooled(offset),
+            data: Data::Spooled(Arc::new(Spooled { offset })),
         })
     }
 
@@ -114,9 +137,9 @@ impl Content {
     pub fn reader(&self) -> io::Result<ContentReader<'_>> {
         let source = match &self.data {
             Data::Memory(m) => Source::Memory(&m.bytes),
-            Data::Spooled(offset) => Source::Spool {
+            Data::Spooled(spooled) => Source::Spool {
                 file: &spool()?.file,
-                at: *offset,
+                at: spooled.offset,
             },
             Data::Dropped => {
                 return Err(io::Error::other(
@@ -239,8 +262,9 @@ struct Spool {
     end: Mutex<u64>,
 }
 
+static SPOOL: OnceLock<Spool> = OnceLock::new();
+
 fn spool() -> io::Result<&'static Spool> {
-    static SPOOL: OnceLock<Spool> = OnceLock::new();
     if let Some(spool) = SPOOL.get() {
         return Ok(spool);
     }

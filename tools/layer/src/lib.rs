@@ -240,12 +240,14 @@ impl Layer {
                         implicit: false,
                     });
                 }
-                Kind::Symlink(target) => return Err(Error::entry(
-                    &path,
-                    format!(
+                Kind::Symlink(target) => {
+                    return Err(Error::entry(
+                        &path,
+                        format!(
                         "merged-/usr needs a symlink to {merged}, the package's points to {target}"
                     ),
-                )),
+                    ))
+                }
                 Kind::Directory => {}
                 other => {
                     return Err(Error::entry(
