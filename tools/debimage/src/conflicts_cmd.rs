@@ -27,6 +27,14 @@ fn parse_layer(value: &str) -> Result<(String, PathBuf, PathBuf), String> {
     ))
 }
 
+/// A NAME=FILE option value.
+pub fn parse_named(value: &str) -> Result<(String, PathBuf), String> {
+    let (name, path) = value
+        .split_once('=')
+        .ok_or_else(|| format!("expected NAME=FILE, got {value:?}"))?;
+    Ok((name.to_string(), PathBuf::from(path)))
+}
+
 pub fn run(args: ConflictArgs) -> Result<()> {
     let mut layers = Vec::new();
     for (name, blob, digests) in &args.layers {

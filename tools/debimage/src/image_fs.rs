@@ -1,7 +1,7 @@
 //! An image's files as a container runtime sees them, and its layer blobs read back.
 
 use std::fs::File;
-use std::io::{self, BufReader};
+use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
@@ -27,14 +27,15 @@ pub fn merged_filesystem(image: &oci::Image) -> Result<Layer> {
 pub fn read_layer_blob(blob: &oci::LayerBlob, keep_content: bool) -> Result<Layer> {
     let path = &blob.path;
     let context = || path.display().to_string();
-    let format = oci::LayerFormat::from_media_type(&blob.media_type)
-        .map_err(anyhow::Error::msg)
-        .with_context(context)?;
+    let format = oci::LayerMediaType::parse(&blob.media_type).with_context(context)?;
     let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let mut compressed = oci::DigestReader::new(BufReader::with_capacity(1 << 16, file));
+    let mut compressed = oci::DigestReader::new(file);
     let layer = {
-        let mut tar =
-            oci::DigestReader::new(format.decoder(&mut compressed).with_context(context)?);
+        let mut tar = oci::DigestReader::new(
+            format
+                .decompress(BufReader::with_capacity(1 << 16, &mut compressed))
+                .with_context(context)?,
+        );
         let layer = Layer::read_image_layer(&mut tar, keep_content).with_context(context)?;
         let (diff_id, _) = tar.finish();
         if diff_id != blob.diff_id {
@@ -87,4 +88,26 @@ pub fn layer_blob(blob: &Path, digests: &Path, created_by: String) -> Result<oci
         media_type: d.media_type,
         created_by,
     })
+}
+
+/// A layer blob or tar file given without a media type (`debimage flatten`'s inputs) read
+/// back as a [`Layer`], its compression told by [`open_tar`].
+pub fn read_tar_file(path: &Path) -> Result<Layer> {
+    let mut layer = Layer::new();
+    layer
+        .add_tar(open_tar(path)?)
+        .with_context(|| path.display().to_string())?;
+    Ok(layer)
+}
+
+/// A tar file, uncompressed or compressed with gzip, zstd, xz or bzip2 (told apart by their
+/// magic bytes), as a stream of the tar.
+pub fn open_tar(path: &Path) -> Result<Box<dyn Read>> {
+    let context = || path.display().to_string();
+    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut reader = BufReader::with_capacity(64 * 1024, file);
+    // One read of a regular file fills the buffer (or holds the whole file).
+    let head = reader.fill_buf().with_context(context)?;
+    let compression = deb::compression::Compression::detect(head);
+    Ok(compression.decoder(reader, &context())?)
 }

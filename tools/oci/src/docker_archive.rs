@@ -7,11 +7,11 @@
 //! (digest, size) and its diff_id as it is read.
 
 use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{self, BufReader, Read, Write};
 use std::path::Path;
 
 use crate::layout::{Image, LayerBlob};
-use crate::media_type::LayerFormat;
+use crate::media_type::LayerMediaType;
 use crate::{canonical_json, DigestReader, Error};
 
 /// Writes `image` as a docker-archive tarball tagged `repo_tag` (e.g. `distroless/static:latest`).
@@ -21,15 +21,15 @@ pub fn write_docker_archive(image: &Image, repo_tag: &str, out: impl Write) -> R
     let mut tar = tar::Builder::new(out);
     let mut layer_names = Vec::new();
     for layer in &image.layers {
-        let format = LayerFormat::from_media_type(&layer.media_type)
-            .map_err(|message| Error::input(&layer.path, message))?;
+        let format = LayerMediaType::parse(&layer.media_type)
+            .map_err(|e| Error::input(&layer.path, e.to_string()))?;
         // Pass one: the blob against its descriptor and diff_id, and the tar's size.
         let tar_size = check_blob(layer, format)?;
         let hex = hex_of(&layer.diff_id);
         let name = match format {
             // Every `docker load` and `podman load` detects gzip: the compressed layer goes
             // in as it is, which keeps the tarball the size of the image, not of its files.
-            LayerFormat::Gzip => {
+            LayerMediaType::Gzip => {
                 let name = format!("{hex}/layer.tar.gz");
                 append(
                     &mut tar,
@@ -41,10 +41,10 @@ pub fn write_docker_archive(image: &Image, repo_tag: &str, out: impl Write) -> R
                 name
             }
             // Older Docker daemons cannot decompress zstd: store the tar itself.
-            LayerFormat::Zstd | LayerFormat::Tar => {
+            LayerMediaType::Zstd | LayerMediaType::Tar => {
                 let name = format!("{hex}/layer.tar");
                 append(&mut tar, &name, layer, (tar_size, &layer.diff_id), |file| {
-                    format.decoder(file)
+                    format.decompress(BufReader::with_capacity(1 << 16, file))
                 })?;
                 name
             }
@@ -65,11 +65,13 @@ pub fn write_docker_archive(image: &Image, repo_tag: &str, out: impl Write) -> R
 
 /// Reads `layer`'s blob through, checking its digest, size and diff_id; returns the size of
 /// the tar inside.
-fn check_blob(layer: &LayerBlob, format: LayerFormat) -> Result<u64, Error> {
+fn check_blob(layer: &LayerBlob, format: LayerMediaType) -> Result<u64, Error> {
     let file = File::open(&layer.path).map_err(Error::io(&layer.path))?;
     let mut blob = DigestReader::new(file);
     let (diff_id, tar_size) = {
-        let decoder = format.decoder(&mut blob).map_err(Error::io(&layer.path))?;
+        let decoder = format
+            .decompress(BufReader::with_capacity(1 << 16, &mut blob))
+            .map_err(Error::io(&layer.path))?;
         crate::sha256_reader(decoder, &layer.path)?
     };
     // Whatever the decoder left unread is part of the blob too.

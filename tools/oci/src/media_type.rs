@@ -1,75 +1,58 @@
-//! Layer media types: the one place that maps a descriptor's `mediaType` to how the blob is
-//! decompressed. Nothing sniffs magic bytes: a blob that is not what its descriptor says fails
-//! in its decoder.
+//! Layer media types and the decoder each one names: the one place that maps a layer's
+//! `mediaType` to how its bytes are read (never sniffed from the content).
 
-use std::io::{self, BufReader, Read};
+use std::io::{BufRead, Read};
 
-/// OCI uncompressed layer.
-pub const OCI_LAYER_TAR: &str = "application/vnd.oci.image.layer.v1.tar";
-/// OCI gzip layer.
-pub const OCI_LAYER_GZIP: &str = "application/vnd.oci.image.layer.v1.tar+gzip";
-/// OCI zstd layer.
-pub const OCI_LAYER_ZSTD: &str = "application/vnd.oci.image.layer.v1.tar+zstd";
-/// Docker's (schema 2) gzip layer, as foreign bases pulled from registries often have.
-pub const DOCKER_LAYER_GZIP: &str = "application/vnd.docker.image.rootfs.diff.tar.gzip";
+use crate::Error;
 
-/// Every layer media type read, and its format. The non-distributable and foreign types are
-/// deprecated but still found in old Windows-derived images.
-const KNOWN: [(&str, LayerFormat); 8] = [
-    (OCI_LAYER_TAR, LayerFormat::Tar),
-    (OCI_LAYER_GZIP, LayerFormat::Gzip),
-    (OCI_LAYER_ZSTD, LayerFormat::Zstd),
-    (DOCKER_LAYER_GZIP, LayerFormat::Gzip),
-    (
-        "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
-        LayerFormat::Gzip,
-    ),
-    (
-        "application/vnd.oci.image.layer.nondistributable.v1.tar",
-        LayerFormat::Tar,
-    ),
-    (
-        "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
-        LayerFormat::Gzip,
-    ),
-    (
-        "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd",
-        LayerFormat::Zstd,
-    ),
-];
-
-/// How a layer blob holds its tar.
+/// How a layer blob is compressed, as its descriptor's `mediaType` says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LayerFormat {
+pub enum LayerMediaType {
+    /// `application/vnd.oci.image.layer.v1.tar` (Docker: `...rootfs.diff.tar`).
     Tar,
+    /// `application/vnd.oci.image.layer.v1.tar+gzip` (Docker: `...rootfs.diff.tar.gzip`).
     Gzip,
+    /// `application/vnd.oci.image.layer.v1.tar+zstd` (Docker: `...rootfs.diff.tar.zstd`).
     Zstd,
 }
 
-impl LayerFormat {
-    /// The format of a layer of this media type; the error names the known ones.
-    pub fn from_media_type(media_type: &str) -> Result<Self, String> {
-        KNOWN
-            .iter()
-            .find(|(known, _)| *known == media_type)
-            .map(|(_, format)| *format)
-            .ok_or_else(|| {
-                format!(
-                    "unknown layer media type {media_type:?} (known: {OCI_LAYER_TAR}, \
-                     {OCI_LAYER_GZIP}, {OCI_LAYER_ZSTD}, {DOCKER_LAYER_GZIP})"
-                )
-            })
+const OCI_TAR: &str = "application/vnd.oci.image.layer.v1.tar";
+const OCI_GZIP: &str = "application/vnd.oci.image.layer.v1.tar+gzip";
+const OCI_ZSTD: &str = "application/vnd.oci.image.layer.v1.tar+zstd";
+
+impl LayerMediaType {
+    /// The layer media types we read: OCI's three and their Docker (schema 2) equivalents.
+    /// Anything else, among them non-distributable ("foreign") layers whose blob a layout
+    /// need not hold, is refused with a message naming the type.
+    pub fn parse(media_type: &str) -> Result<Self, Error> {
+        match media_type {
+            OCI_TAR | "application/vnd.docker.image.rootfs.diff.tar" => Ok(Self::Tar),
+            OCI_GZIP | "application/vnd.docker.image.rootfs.diff.tar.gzip" => Ok(Self::Gzip),
+            OCI_ZSTD | "application/vnd.docker.image.rootfs.diff.tar.zstd" => Ok(Self::Zstd),
+            other => Err(Error::Spec(format!(
+                "layer media type {other:?} is not one of {OCI_TAR}, {OCI_GZIP}, {OCI_ZSTD} \
+                 (or their Docker equivalents)"
+            ))),
+        }
     }
 
-    /// The uncompressed tar of a blob in this format. Every concatenated gzip member or zstd
-    /// frame is read, so bytes after the compressed stream are an error, not ignored.
-    pub fn decoder<'a, R: Read + 'a>(self, blob: R) -> io::Result<Box<dyn Read + 'a>> {
+    /// The OCI name of this type (what a manifest we write says, whatever a base said).
+    pub fn oci_media_type(self) -> &'static str {
+        match self {
+            Self::Tar => OCI_TAR,
+            Self::Gzip => OCI_GZIP,
+            Self::Zstd => OCI_ZSTD,
+        }
+    }
+
+    /// The uncompressed tar stream of a blob of this type. Read it to its end: the gzip
+    /// CRC and length, and zstd's checksum, are checked there. Concatenated gzip members
+    /// are one stream, as every registry client reads them.
+    pub fn decompress<'a>(self, blob: impl BufRead + 'a) -> std::io::Result<Box<dyn Read + 'a>> {
         Ok(match self {
             Self::Tar => Box::new(blob),
-            Self::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(
-                BufReader::with_capacity(1 << 16, blob),
-            )),
-            Self::Zstd => Box::new(zstd::stream::read::Decoder::new(blob)?),
+            Self::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(blob)),
+            Self::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(blob)?),
         })
     }
 }
@@ -79,53 +62,81 @@ mod tests {
     use super::*;
     use std::io::Write;
 
-    fn decode(format: LayerFormat, blob: &[u8]) -> io::Result<Vec<u8>> {
+    fn decompressed(media_type: &str, blob: &[u8]) -> std::io::Result<Vec<u8>> {
         let mut out = Vec::new();
-        format.decoder(blob)?.read_to_end(&mut out)?;
+        LayerMediaType::parse(media_type)
+            .unwrap()
+            .decompress(blob)?
+            .read_to_end(&mut out)?;
         Ok(out)
     }
 
     #[test]
-    fn every_media_type_has_a_decoder() {
-        let tar = b"not really a tar, but bytes".repeat(50);
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    fn every_type_decodes_by_its_name() {
+        let tar = b"not really a tar, but bytes".to_vec();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         gz.write_all(&tar).unwrap();
         let gz = gz.finish().unwrap();
-        let zst = zstd::encode_all(&tar[..], 3).unwrap();
-        for (media_type, blob) in [
-            (OCI_LAYER_TAR, &tar),
-            (OCI_LAYER_GZIP, &gz),
-            (DOCKER_LAYER_GZIP, &gz),
-            (OCI_LAYER_ZSTD, &zst),
+        let zst = zstd::stream::encode_all(&tar[..], 3).unwrap();
+        for (types, blob) in [
+            (
+                [OCI_TAR, "application/vnd.docker.image.rootfs.diff.tar"],
+                &tar,
+            ),
+            (
+                [
+                    OCI_GZIP,
+                    "application/vnd.docker.image.rootfs.diff.tar.gzip",
+                ],
+                &gz,
+            ),
+            (
+                [
+                    OCI_ZSTD,
+                    "application/vnd.docker.image.rootfs.diff.tar.zstd",
+                ],
+                &zst,
+            ),
         ] {
-            let format = LayerFormat::from_media_type(media_type).unwrap();
-            assert_eq!(decode(format, blob).unwrap(), tar, "{media_type}");
+            for media_type in types {
+                assert_eq!(decompressed(media_type, blob).unwrap(), tar, "{media_type}");
+            }
         }
-        // Mislabelled: the decoder says so.
-        assert!(decode(LayerFormat::Gzip, &zst).is_err());
-        assert!(decode(LayerFormat::Zstd, &gz).is_err());
-        // Trailing garbage after the compressed stream is not ignored.
-        let mut trailing = gz.clone();
-        trailing.extend(b"garbage");
-        assert!(decode(LayerFormat::Gzip, &trailing).is_err());
-        let mut trailing = zst.clone();
-        trailing.extend(b"garbage");
-        assert!(decode(LayerFormat::Zstd, &trailing).is_err());
-        // A corrupt CRC is an error at the end of the stream.
-        let mut bad_crc = gz.clone();
-        let n = bad_crc.len();
-        bad_crc[n - 8] ^= 1;
-        assert!(decode(LayerFormat::Gzip, &bad_crc).is_err());
+        // Two gzip members are one stream.
+        let twice = [gz.clone(), gz.clone()].concat();
+        assert_eq!(
+            decompressed(OCI_GZIP, &twice).unwrap(),
+            [tar.clone(), tar.clone()].concat()
+        );
+        // The name decides, not the bytes: a zstd blob declared gzip does not decode.
+        assert!(decompressed(OCI_GZIP, &zst).is_err());
+        assert!(decompressed(OCI_ZSTD, &gz).is_err());
+        // A corrupt gzip trailer (CRC) is an error once the stream is read to its end.
+        let mut bad = gz.clone();
+        let crc = bad.len() - 8;
+        bad[crc] ^= 1;
+        assert!(decompressed(OCI_GZIP, &bad).is_err());
     }
 
     #[test]
-    fn unknown_media_types_are_named() {
+    fn unknown_and_foreign_types_are_refused() {
+        for media_type in [
+            "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
+            "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
+            "application/vnd.oci.image.layer.v1.tar+bzip2",
+            "",
+        ] {
+            let err = LayerMediaType::parse(media_type).unwrap_err().to_string();
+            assert!(
+                err.starts_with(&format!("layer media type {media_type:?} is not one of")),
+                "{err}"
+            );
+        }
         assert_eq!(
-            LayerFormat::from_media_type("application/vnd.oci.image.layer.v1.tar+lz4").unwrap_err(),
-            "unknown layer media type \"application/vnd.oci.image.layer.v1.tar+lz4\" (known: \
-             application/vnd.oci.image.layer.v1.tar, application/vnd.oci.image.layer.v1.tar+gzip, \
-             application/vnd.oci.image.layer.v1.tar+zstd, \
-             application/vnd.docker.image.rootfs.diff.tar.gzip)"
+            LayerMediaType::parse("application/vnd.docker.image.rootfs.diff.tar.gzip")
+                .unwrap()
+                .oci_media_type(),
+            OCI_GZIP
         );
     }
 }
