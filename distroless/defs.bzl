@@ -10,6 +10,7 @@ load("//private:docker_archive.bzl", _docker_archive = "docker_archive")
 load("//private:files_layer.bzl", _files_layer = "files_layer")
 load("//private:image_sbom.bzl", _image_sbom = "image_sbom")
 load("//private:image_test.bzl", "image_structure_test")
+load("//private:ld_so_cache.bzl", _ld_so_cache = "ld_so_cache")
 load("//private:oci_image.bzl", _oci_image = "oci_image")
 load("//private:oci_index.bzl", _oci_index = "oci_index")
 load("//private:oci_push.bzl", _oci_push = "oci_push")
@@ -23,6 +24,7 @@ LayerInfo = _LayerInfo
 deb_layer = _deb_layer
 docker_archive = _docker_archive
 image_sbom = _image_sbom
+ld_so_cache = _ld_so_cache
 oci_image = _oci_image
 oci_index = _oci_index
 oci_push = _oci_push

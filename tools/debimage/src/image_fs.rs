@@ -22,6 +22,16 @@ pub fn merged_filesystem(image: &oci::Image) -> Result<BTreeMap<String, Entry>> 
 
 /// A layer blob (gzip or zstd tar, told apart by its magic bytes) read back as a [`Layer`].
 pub fn read_layer_blob(path: &Path) -> Result<Layer> {
+    let tar = open_layer_blob(path)?;
+    let mut layer = Layer::new();
+    layer
+        .add_tar(tar)
+        .with_context(|| path.display().to_string())?;
+    Ok(layer)
+}
+
+/// The tar stream of a layer blob (gzip or zstd, told apart by its magic bytes).
+pub fn open_layer_blob(path: &Path) -> Result<Box<dyn Read>> {
     let context = || path.display().to_string();
     let file = File::open(path).with_context(context)?;
     let mut reader = BufReader::new(file);
@@ -29,12 +39,9 @@ pub fn read_layer_blob(path: &Path) -> Result<Layer> {
         .fill_buf()
         .with_context(context)?
         .starts_with(&[0x28, 0xb5, 0x2f, 0xfd]);
-    let tar: Box<dyn Read> = if zstd {
+    Ok(if zstd {
         Box::new(zstd::stream::read::Decoder::with_buffer(reader).with_context(context)?)
     } else {
         Box::new(flate2::read::GzDecoder::new(reader))
-    };
-    let mut layer = Layer::new();
-    layer.add_tar(tar).with_context(context)?;
-    Ok(layer)
+    })
 }

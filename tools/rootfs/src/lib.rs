@@ -1,11 +1,13 @@
 //! The small system files of a distroless image, generated rather than taken from packages
 //! whose maintainer scripts never run: `/etc/passwd` and `/etc/group`, the dpkg `status.d`
-//! metadata that vulnerability scanners read, and the CA bundle.
+//! metadata that vulnerability scanners read, the CA bundle, and `/etc/ld.so.cache`.
 //!
 //! Every function returns [`layer::Entry`] values (or bytes) that are identical on every run.
 
 pub mod cacerts;
+pub mod elf;
 pub mod keystore;
+pub mod ld_so_cache;
 pub mod status;
 pub mod users;
 

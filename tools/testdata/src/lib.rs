@@ -40,7 +40,13 @@ pub fn deb(name: &str) -> PathBuf {
         return file;
     }
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("cannot create {dir:?}: {e}"));
-    let partial = file.with_extension("partial");
+    // Tests of one binary run on parallel threads and may fetch the same package at once:
+    // each downloads to its own partial file, and the renames replace the same bytes.
+    let partial = file.with_extension(format!(
+        "partial.{}.{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
     let status = Command::new("curl")
         .args(["-sfL", "--retry", "3", "-o"])
         .arg(&partial)
@@ -75,7 +81,15 @@ mod tests {
                 "bzip2",
                 "ca-certificates",
                 "libc6",
-                "tzdata"
+                "libc-bin-trixie",
+                "libc6-trixie",
+                "libc6-trixie-arm64",
+                "libc6-trixie-armhf",
+                "libc6-trixie-riscv64",
+                "libssl3t64-trixie",
+                "tzdata",
+                "zlib1g-dev-trixie",
+                "zlib1g-trixie"
             ]
         );
         for (name, sha256, url) in super::listed() {
