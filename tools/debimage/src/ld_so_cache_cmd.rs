@@ -33,7 +33,7 @@ pub fn run(args: LdSoCacheArgs) -> Result<()> {
     let mut spill = tempfile::tempfile().context("cannot create a temporary file")?;
     let mut tree = FileTree::new();
     for path in &args.layers {
-        let tar = crate::image_fs::open_layer_blob(path)?;
+        let tar = crate::image_fs::open_tar(path)?;
         tree.add_tar(&path.display().to_string(), tar, &mut spill)?;
     }
     let entries = cache_entries(&tree, arch)?;
