@@ -93,11 +93,7 @@ pub fn layer_blob(blob: &Path, digests: &Path, created_by: String) -> Result<oci
 /// A layer blob or tar file given without a media type (`debimage flatten`'s inputs) read
 /// back as a [`Layer`], its compression told by [`open_tar`].
 pub fn read_tar_file(path: &Path) -> Result<Layer> {
-    let mut layer = Layer::new();
-    layer
-        .add_tar(open_tar(path)?)
-        .with_context(|| path.display().to_string())?;
-    Ok(layer)
+    Layer::read_tar(open_tar(path)?, true).with_context(|| path.display().to_string())
 }
 
 /// A tar file, uncompressed or compressed with gzip, zstd, xz or bzip2 (told apart by their

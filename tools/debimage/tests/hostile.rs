@@ -488,6 +488,26 @@ fn whiteouts_are_refused_in_every_layer() {
         message.starts_with("e.json: etc/.wh.shadow: a name starting with .wh. is a whiteout"),
         "{message}"
     );
+    // A tar given to flatten: its whiteouts would delete from the layers below.
+    for name in ["etc/.wh.passwd", "etc/.wh..wh..opq"] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("w.tar"), tar(&[file(name, b"")])).expect("write");
+        let out = Command::new(debimage())
+            .args(["flatten", "--input", "w=w.tar", "--out", "flat.tgz"])
+            .current_dir(dir.path())
+            .output()
+            .expect("run debimage");
+        assert_eq!(out.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            stderr.trim_end(),
+            format!(
+                "debimage: error: w: w.tar: {name}: whiteout entries are not supported here \
+                 (a layer we write holds none)"
+            )
+        );
+        assert!(!dir.path().join("flat.tgz").exists());
+    }
 }
 
 #[test]

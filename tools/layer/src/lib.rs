@@ -353,6 +353,36 @@ impl Layer {
         Ok(layer)
     }
 
+    /// Reads a tar of files (a layer we built, a foreign tar given as input) to its end, as
+    /// [`Layer::read_image_layer`] does, but refuses whiteouts: a layer we write holds none.
+    pub fn read_tar(reader: impl Read, keep_content: bool) -> Result<Self, Error> {
+        let layer = Self::read_image_layer(reader, keep_content)?;
+        let whiteout = layer
+            .opaque
+            .iter()
+            .map(|dir| match dir.as_str() {
+                "" => format!("{}{}", entry::WHITEOUT_PREFIX, ".wh..opq"),
+                dir => format!("{dir}/{}{}", entry::WHITEOUT_PREFIX, ".wh..opq"),
+            })
+            .chain(
+                layer
+                    .deleted
+                    .iter()
+                    .map(|path| match path.rsplit_once('/') {
+                        Some((dir, name)) => format!("{dir}/{}{name}", entry::WHITEOUT_PREFIX),
+                        None => format!("{}{path}", entry::WHITEOUT_PREFIX),
+                    }),
+            )
+            .next();
+        match whiteout {
+            Some(path) => Err(Error::entry(
+                &path,
+                "whiteout entries are not supported here (a layer we write holds none)",
+            )),
+            None => Ok(layer),
+        }
+    }
+
     /// Lays `upper` over this layer as an image runtime does: its whiteouts delete, its entries
     /// replace (a directory it only implies keeps the one below).
     pub fn apply(&mut self, upper: &Layer) -> Result<(), Error> {

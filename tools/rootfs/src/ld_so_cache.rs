@@ -47,6 +47,9 @@ pub enum CacheError {
         path: String,
         message: String,
     },
+    /// The layer's tar cannot be read (the message names the entry).
+    #[error("layer {layer}: {message}")]
+    Tar { layer: String, message: String },
     #[error("/{0}: glibc-hwcaps subdirectories are not supported")]
     Hwcaps(String),
     #[error("ld.so.cache would be larger than 4 GiB")]
@@ -279,7 +282,11 @@ impl FileTree {
             message,
         };
         let mut archive = tarstream::Archive::new(reader);
-        while let Some(header) = archive.next_entry().map_err(|e| fail("", e.to_string()))? {
+        let unreadable = |e: tarstream::Error| CacheError::Tar {
+            layer: name.to_string(),
+            message: e.to_string(),
+        };
+        while let Some(header) = archive.next_entry().map_err(unreadable)? {
             let raw = String::from_utf8_lossy(&header.path).into_owned();
             let path = match layer::normalize_path(&raw) {
                 Ok(Some(path)) => path,
@@ -1063,7 +1070,7 @@ mod tests {
             ),
             (
                 vec![("usr/lib/libz.so.1", tar::EntryType::Link, &b""[..])],
-                "layer l.tar: usr/lib/libz.so.1: link without a target",
+                "layer l.tar: usr/lib/libz.so.1: a link without a target",
             ),
         ] {
             let err = FileTree::new()
