@@ -10,9 +10,8 @@ use std::fs::File;
 use std::io::{self, BufReader, Read, Write};
 use std::path::Path;
 
-use crate::layout::{Image, LayerBlob};
-use crate::media_type::LayerMediaType;
-use crate::{canonical_json, DigestReader, Error};
+use crate::read::{Image, LayerBlob};
+use crate::{canonical_json, DigestReader, Error, LayerMediaType};
 
 /// Writes `image` as a docker-archive tarball tagged `repo_tag` (e.g. `distroless/static:latest`).
 pub fn write_docker_archive(image: &Image, repo_tag: &str, out: impl Write) -> Result<(), Error> {
@@ -21,10 +20,9 @@ pub fn write_docker_archive(image: &Image, repo_tag: &str, out: impl Write) -> R
     let mut tar = tar::Builder::new(out);
     let mut layer_names = Vec::new();
     for layer in &image.layers {
-        let format = LayerMediaType::parse(&layer.media_type)
-            .map_err(|e| Error::input(&layer.path, e.to_string()))?;
+        let format = layer.media_type;
         // Pass one: the blob against its descriptor and diff_id, and the tar's size.
-        let tar_size = check_blob(layer, format)?;
+        let tar_size = check_blob(layer)?;
         let hex = hex_of(&layer.diff_id);
         let name = match format {
             // Every `docker load` and `podman load` detects gzip: the compressed layer goes
@@ -65,34 +63,12 @@ pub fn write_docker_archive(image: &Image, repo_tag: &str, out: impl Write) -> R
 
 /// Reads `layer`'s blob through, checking its digest, size and diff_id; returns the size of
 /// the tar inside.
-fn check_blob(layer: &LayerBlob, format: LayerMediaType) -> Result<u64, Error> {
-    let file = File::open(&layer.path).map_err(Error::io(&layer.path))?;
-    let mut blob = DigestReader::new(file);
-    let (diff_id, tar_size) = {
-        let decoder = format
-            .decompress(BufReader::with_capacity(1 << 16, &mut blob))
-            .map_err(Error::io(&layer.path))?;
-        crate::sha256_reader(decoder, &layer.path)?
-    };
-    // Whatever the decoder left unread is part of the blob too.
-    io::copy(&mut blob, &mut io::sink()).map_err(Error::io(&layer.path))?;
-    let (digest, size) = blob.finish();
-    if digest != layer.digest || size != layer.size {
-        return Err(Error::input(
-            &layer.path,
-            format!(
-                "is {digest} ({size} bytes), but its descriptor says {} ({} bytes)",
-                layer.digest, layer.size
-            ),
-        ));
-    }
-    if diff_id != layer.diff_id {
-        return Err(Error::input(
-            &layer.path,
-            format!("does not decompress to its diff_id {}", layer.diff_id),
-        ));
-    }
-    Ok(tar_size)
+fn check_blob(layer: &LayerBlob) -> Result<u64, Error> {
+    let mut reader = layer.open()?;
+    let tar_size = io::copy(&mut reader, &mut io::sink());
+    // A blob that is not what was declared is reported as such, before a decoder's error.
+    reader.finish()?;
+    tar_size.map_err(Error::io(&layer.path))
 }
 
 /// Appends what `open` reads from `layer`'s blob (pass two), checking it is the `size` bytes
