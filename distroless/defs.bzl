@@ -15,6 +15,7 @@ load("//private:oci_index.bzl", _oci_index = "oci_index")
 load("//private:oci_push.bzl", _oci_push = "oci_push")
 load("//private:platforms.bzl", "PLATFORM_CPUS", "oci_platform", "platform_setting")
 load("//private:providers.bzl", _ImageInfo = "ImageInfo", _IndexInfo = "IndexInfo", _LayerInfo = "LayerInfo")
+load("//private:tar_layer.bzl", _tar_layer = "tar_layer")
 
 DebInfo = _DebInfo
 ImageInfo = _ImageInfo
@@ -26,6 +27,7 @@ image_sbom = _image_sbom
 oci_image = _oci_image
 oci_index = _oci_index
 oci_push = _oci_push
+tar_layer = _tar_layer
 
 def distroless_image(
         name,

@@ -28,6 +28,15 @@ impl Compression {
         }
     }
 
+    /// The compression whose magic bytes start `head` (a stream's first bytes); `None` (no
+    /// compression) when no magic matches, e.g. for a plain tar.
+    pub fn sniff(head: &[u8]) -> Self {
+        [Self::Gzip, Self::Xz, Self::Zstd, Self::Bzip2]
+            .into_iter()
+            .find(|c| head.starts_with(c.magic()))
+            .unwrap_or(Self::None)
+    }
+
     fn magic(self) -> &'static [u8] {
         match self {
             Self::None => b"",
@@ -121,6 +130,20 @@ mod tests {
                 .unwrap();
             assert_eq!(out, text, "{c:?}");
         }
+    }
+
+    #[test]
+    fn sniffs_compression_from_magic_bytes() {
+        assert_eq!(Compression::sniff(&[0x1f, 0x8b, 8, 0]), Compression::Gzip);
+        assert_eq!(
+            Compression::sniff(&[0x28, 0xb5, 0x2f, 0xfd, 0]),
+            Compression::Zstd
+        );
+        assert_eq!(Compression::sniff(b"\xfd7zXZ\0\0"), Compression::Xz);
+        assert_eq!(Compression::sniff(b"BZh91AY"), Compression::Bzip2);
+        assert_eq!(Compression::sniff(b"usr/bin/\0\0"), Compression::None);
+        assert_eq!(Compression::sniff(&[0x1f]), Compression::None);
+        assert_eq!(Compression::sniff(b""), Compression::None);
     }
 
     #[test]
