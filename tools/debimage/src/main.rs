@@ -6,6 +6,7 @@ mod flatten_cmd;
 mod image_cmd;
 mod image_fs;
 mod layer_cmd;
+mod ld_so_cache_cmd;
 mod locale_cmd;
 mod output;
 mod sbom_cmd;
@@ -54,6 +55,9 @@ enum Command {
     /// Check a built image: files (existence, type, mode, owner, link target, content regex),
     /// configuration and the packages in status.d.
     CheckImage(check_cmd::CheckArgs),
+    /// Write an image's /etc/ld.so.cache (glibc's format, as `ldconfig -X` would) from its
+    /// layers.
+    LdSoCache(ld_so_cache_cmd::LdSoCacheArgs),
     /// Write an SPDX 2.3 SBOM of images: their Debian packages (from status.d) and layers.
     Sbom(sbom_cmd::SbomArgs),
     /// Print a .deb's control file.
@@ -79,6 +83,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Image(args) => image_cmd::image(args),
         Command::CheckImage(args) => check_cmd::run(args),
         Command::Sbom(args) => sbom_cmd::run(args),
+        Command::LdSoCache(args) => ld_so_cache_cmd::run(args),
         Command::Index(args) => image_cmd::index(args),
         Command::DockerArchive(args) => image_cmd::docker_archive(args),
         Command::Control { deb } => {
