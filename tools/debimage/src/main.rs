@@ -50,6 +50,9 @@ enum Command {
     Image(image_cmd::ImageArgs),
     /// Write a multi-platform OCI image layout (an image index) from single-platform ones.
     Index(image_cmd::IndexArgs),
+    /// Take one image out of any OCI image layout (a platform of an index, a tag), check
+    /// every blob of it, and write it as a single-platform layout, byte for byte.
+    Import(image_cmd::ImportArgs),
     /// Write a `docker load` tarball of a single-platform OCI image layout.
     DockerArchive(image_cmd::DockerArchiveArgs),
     /// Check a built image: files (existence, type, mode, owner, link target, content regex),
@@ -85,6 +88,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Sbom(args) => sbom_cmd::run(args),
         Command::LdSoCache(args) => ld_so_cache_cmd::run(args),
         Command::Index(args) => image_cmd::index(args),
+        Command::Import(args) => image_cmd::import(args),
         Command::DockerArchive(args) => image_cmd::docker_archive(args),
         Command::Control { deb } => {
             let reader = layer_cmd::open_deb(&deb)?;
