@@ -8,6 +8,7 @@ load("//private:deb_layer.bzl", _deb_layer = "deb_layer")
 load("//private:deb_package.bzl", _DebInfo = "DebInfo")
 load("//private:docker_archive.bzl", _docker_archive = "docker_archive")
 load("//private:files_layer.bzl", _files_layer = "files_layer")
+load("//private:flatten.bzl", _flatten = "flatten")
 load("//private:image_sbom.bzl", _image_sbom = "image_sbom")
 load("//private:image_test.bzl", "image_structure_test")
 load("//private:oci_image.bzl", _oci_image = "oci_image")
@@ -22,6 +23,7 @@ IndexInfo = _IndexInfo
 LayerInfo = _LayerInfo
 deb_layer = _deb_layer
 docker_archive = _docker_archive
+flatten = _flatten
 image_sbom = _image_sbom
 oci_image = _oci_image
 oci_index = _oci_index
