@@ -51,7 +51,8 @@ def distroless_image(
     tagged `<repository>:<tag>-O`) and `<name>_O_sbom` (SPDX 2.3 JSON); and `<name>`, the OCI
     image index over all of them, with `<name>_sbom` covering every platform. `<name>_push` and
     `<name>_O_push` push the index or one image: `bazel run :<name>_push -- REGISTRY/REPO:TAG`
-    (see `oci_push`; tagged `manual`, so `//...` does not build them).
+    (see `oci_push`; tagged `manual`, so `//...` does not build them); with `--key`, they sign
+    it and attest its SBOM.
 
     `{arch}` in `base` and `layers` is replaced by the Debian architecture and `{oci_arch}` by
     the OCI one, so that `":libc6_{arch}"` picks each architecture's package layer and
@@ -113,7 +114,7 @@ def distroless_image(
             lock = lock,
             **kwargs
         )
-        _oci_push(name = image + "_push", image = image, **push_kwargs)
+        _oci_push(name = image + "_push", image = image, sbom = image + "_sbom", **push_kwargs)
         images.append(image)
     _oci_index(
         name = name,
@@ -122,7 +123,7 @@ def distroless_image(
         tag = tag,
         **kwargs
     )
-    _oci_push(name = name + "_push", image = name, **push_kwargs)
+    _oci_push(name = name + "_push", image = name, sbom = name + "_sbom", **push_kwargs)
     _image_sbom(
         name = name + "_sbom",
         images = images,

@@ -13,7 +13,7 @@ use p256::pkcs8::{DecodePrivateKey, EncodePublicKey, LineEnding};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use thiserror::Error;
-use zeroize::Zeroizing;
+pub use zeroize::Zeroizing;
 
 /// PEM labels of cosign's encrypted keys (cosign 2 and later write the first).
 const COSIGN_LABELS: [&str; 2] = [
