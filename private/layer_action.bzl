@@ -1,4 +1,4 @@
-"""The one action every layer rule runs: `debimage layer`, with blob, digests and listing."""
+"""The action every layer rule runs: a `debimage` subcommand writing blob, digests and listing."""
 
 load(":debimage_tool.bzl", "DEBIMAGE_TOOL")
 load(":providers.bzl", "LayerInfo")
@@ -11,14 +11,15 @@ DEBIMAGE_ATTRS = {
     "_debimage": DEBIMAGE_TOOL,
 }
 
-def layer_action(ctx, args, inputs, mnemonic):
-    """Runs `debimage layer` with `args` (an Args holding the sources) and returns providers.
+def layer_action(ctx, args, inputs, mnemonic, command = "layer"):
+    """Runs `debimage <command>` with `args` (an Args holding the sources) and returns providers.
 
     Args:
       ctx: the rule context; its attributes include DEBIMAGE_ATTRS.
       args: ctx.actions.args() with the source flags already added.
       inputs: the files those flags read.
       mnemonic: the action's mnemonic.
+      command: the subcommand, one that takes the layer output flags (`--out`, ...).
 
     Returns:
       DefaultInfo (the blob), OutputGroupInfo (digests, listing) and LayerInfo.
@@ -32,7 +33,7 @@ def layer_action(ctx, args, inputs, mnemonic):
     args.add("--mtime", ctx.attr.mtime)
     ctx.actions.run(
         executable = ctx.executable._debimage,
-        arguments = ["layer", args],
+        arguments = [command, args],
         inputs = inputs,
         outputs = [blob, digests, listing],
         mnemonic = mnemonic,

@@ -9,7 +9,9 @@ TEST_DEBS = {
     "base-files-trixie": ("f5a0546098f38bad5843380521781fe7214e5a283d3bed63f79c505545f262af", "https://deb.debian.org/debian/pool/main/b/base-files/base-files_13.8+deb13u8_amd64.deb"),
     "bzip2": ("438871b3f5c5c7a357a9840951dab9dab8db7eb1ff760a563226fafa111b99e5", "https://deb.debian.org/debian/pool/main/b/bzip2/bzip2_1.0.8-5+b1_amd64.deb"),
     "ca-certificates": ("0d5f444f594e48c1e16a41d8fc628a09b24c658916a1274025c2330f2a802bed", "https://deb.debian.org/debian/pool/main/c/ca-certificates/ca-certificates_20230311+deb12u1_all.deb"),
+    "libc-bin": ("e667401af91fad95f15b3ebd25d1abd8373fd18b00dc32219678413170544e84", "https://deb.debian.org/debian/pool/main/g/glibc/libc-bin_2.36-9+deb12u14_amd64.deb"),
     "libc6": ("ba4f88f73dbc3ae9055f3c20f4523bfdbaf1ad13ff95e258924f77d20b4fbedf", "https://deb.debian.org/debian/pool/main/g/glibc/libc6_2.36-9+deb12u14_amd64.deb"),
+    "locales-all": ("1e04749059effed50132c7e47b988c98269e40d636f2fefc257592d14ea7bf25", "https://deb.debian.org/debian/pool/main/g/glibc/locales-all_2.36-9+deb12u14_amd64.deb"),
     "tzdata": ("0edb49f4dffe0d5608069f7e4ba4d69544d3b9e86fc314dd8b75e9958d8e5e98", "https://deb.debian.org/debian/pool/main/t/tzdata/tzdata_2026b-0+deb12u1_all.deb"),
 }
 

@@ -28,6 +28,19 @@ impl Compression {
         }
     }
 
+    /// The compression whose magic bytes `head` (the first bytes of a stream, 263 or all
+    /// there are) starts with; `None` for an uncompressed tar (its "ustar" magic, since a
+    /// file name may begin like a magic number) or anything else.
+    pub fn detect(head: &[u8]) -> Self {
+        if head.get(257..262) == Some(b"ustar") {
+            return Self::None;
+        }
+        [Self::Gzip, Self::Xz, Self::Zstd, Self::Bzip2]
+            .into_iter()
+            .find(|c| head.starts_with(c.magic()))
+            .unwrap_or(Self::None)
+    }
+
     fn magic(self) -> &'static [u8] {
         match self {
             Self::None => b"",
@@ -121,6 +134,27 @@ mod tests {
                 .unwrap();
             assert_eq!(out, text, "{c:?}");
         }
+    }
+
+    #[test]
+    fn detects_compression_from_magic_bytes() {
+        assert_eq!(Compression::detect(&[0x1f, 0x8b, 8, 0]), Compression::Gzip);
+        assert_eq!(Compression::detect(b"\xfd7zXZ\0\0"), Compression::Xz);
+        assert_eq!(
+            Compression::detect(&[0x28, 0xb5, 0x2f, 0xfd, 0]),
+            Compression::Zstd
+        );
+        assert_eq!(Compression::detect(b"BZh91AY"), Compression::Bzip2);
+        assert_eq!(Compression::detect(b"./usr/\0\0"), Compression::None);
+        assert_eq!(Compression::detect(b""), Compression::None);
+        let mut tar = [0u8; 512];
+        tar[..7].copy_from_slice(b"BZh.txt");
+        tar[257..263].copy_from_slice(b"ustar\0");
+        assert_eq!(
+            Compression::detect(&tar),
+            Compression::None,
+            "a tar of BZh.txt"
+        );
     }
 
     #[test]

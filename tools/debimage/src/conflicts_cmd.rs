@@ -14,7 +14,7 @@ pub struct ConflictArgs {
     stamp_out: Option<PathBuf>,
 }
 
-fn parse_named(value: &str) -> Result<(String, PathBuf), String> {
+pub fn parse_named(value: &str) -> Result<(String, PathBuf), String> {
     let (name, path) = value
         .split_once('=')
         .ok_or_else(|| format!("expected NAME=FILE, got {value:?}"))?;

@@ -20,21 +20,23 @@ pub fn merged_filesystem(image: &oci::Image) -> Result<BTreeMap<String, Entry>> 
     Ok(files)
 }
 
-/// A layer blob (gzip or zstd tar, told apart by its magic bytes) read back as a [`Layer`].
+/// A layer blob read back as a [`Layer`].
 pub fn read_layer_blob(path: &Path) -> Result<Layer> {
-    let context = || path.display().to_string();
-    let file = File::open(path).with_context(context)?;
-    let mut reader = BufReader::new(file);
-    let zstd = reader
-        .fill_buf()
-        .with_context(context)?
-        .starts_with(&[0x28, 0xb5, 0x2f, 0xfd]);
-    let tar: Box<dyn Read> = if zstd {
-        Box::new(zstd::stream::read::Decoder::with_buffer(reader).with_context(context)?)
-    } else {
-        Box::new(flate2::read::GzDecoder::new(reader))
-    };
     let mut layer = Layer::new();
-    layer.add_tar(tar).with_context(context)?;
+    layer
+        .add_tar(open_tar(path)?)
+        .with_context(|| path.display().to_string())?;
     Ok(layer)
+}
+
+/// A tar file, uncompressed or compressed with gzip, zstd, xz or bzip2 (told apart by their
+/// magic bytes), as a stream of the tar.
+pub fn open_tar(path: &Path) -> Result<Box<dyn Read>> {
+    let context = || path.display().to_string();
+    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut reader = BufReader::with_capacity(64 * 1024, file);
+    // One read of a regular file fills the buffer (or holds the whole file).
+    let head = reader.fill_buf().with_context(context)?;
+    let compression = deb::compression::Compression::detect(head);
+    Ok(compression.decoder(reader, &context())?)
 }

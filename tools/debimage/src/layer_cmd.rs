@@ -1,14 +1,14 @@
 //! `debimage layer`: one deterministic layer from any mix of sources.
 
 use std::fs::File;
-use std::io::{BufReader, Write};
+use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use layer::{Entry, Kind, Layer, PathFilter, TarOptions};
 use serde::Deserialize;
 
-use crate::output::write_atomically;
+use crate::output::LayerOutput;
 
 #[derive(clap::Args)]
 pub struct LayerArgs {
@@ -51,27 +51,8 @@ pub struct LayerArgs {
     /// uid, gid, content | source (a file to copy), target (symlinks)}.
     #[arg(long = "entries")]
     entries: Vec<PathBuf>,
-    /// Where to write the layer (gzip-compressed tar).
-    #[arg(long)]
-    out: PathBuf,
-    /// Where to write the layer's digests as JSON (diff_id, digest, size).
-    #[arg(long)]
-    digests_out: Option<PathBuf>,
-    /// Where to write the entry listing, one line each: path type mode uid:gid size target.
-    #[arg(long)]
-    listing_out: Option<PathBuf>,
-    /// Modification time of every entry, in seconds since the epoch.
-    #[arg(long, default_value_t = 0)]
-    mtime: u64,
-    /// Compression of the layer blob.
-    #[arg(long, value_enum, default_value_t = Compression::Gzip)]
-    compression: Compression,
-}
-
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum Compression {
-    Gzip,
-    Zstd,
+    #[command(flatten)]
+    output: LayerOutput,
 }
 
 fn parse_move(value: &str) -> Result<(String, String), String> {
@@ -162,29 +143,7 @@ pub fn run(args: LayerArgs) -> Result<()> {
         bail!("nothing to put in the layer: give --deb, --passwd, --group, --cacerts or --entries");
     }
 
-    let compression = match args.compression {
-        Compression::Gzip => layer::LayerCompression::Gzip,
-        Compression::Zstd => layer::LayerCompression::Zstd,
-    };
-    let digests = write_atomically(&args.out, |file| {
-        Ok(layer::write_tar(&layer, file, args.mtime, compression)?)
-    })?;
-    if let Some(path) = &args.digests_out {
-        let json = serde_json::json!({
-            "diff_id": digests.diff_id,
-            "digest": digests.digest,
-            "size": digests.size,
-            "media_type": compression.media_type(),
-        });
-        write_atomically(path, |file| {
-            serde_json::to_writer_pretty(&mut *file, &json)?;
-            Ok(file.write_all(b"\n")?)
-        })?;
-    }
-    if let Some(path) = &args.listing_out {
-        write_atomically(path, |file| Ok(file.write_all(layer.listing().as_bytes())?))?;
-    }
-    Ok(())
+    args.output.write(&layer)
 }
 
 fn add(layer: &mut Layer, entry: Result<Entry, rootfs::Error>, source: &Path) -> Result<()> {

@@ -2,9 +2,11 @@
 
 mod check_cmd;
 mod conflicts_cmd;
+mod flatten_cmd;
 mod image_cmd;
 mod image_fs;
 mod layer_cmd;
+mod locale_cmd;
 mod output;
 mod sbom_cmd;
 
@@ -34,6 +36,12 @@ enum Command {
     /// Write a deterministic layer (gzip tar) from .deb data, users and groups, a CA bundle
     /// and declared entries.
     Layer(layer_cmd::LayerArgs),
+    /// Write one layer from many layers or tar files: identical entries once, any other clash
+    /// an error naming both inputs.
+    Flatten(flatten_cmd::FlattenArgs),
+    /// Write a layer of compiled locales (/usr/lib/locale/<name>) taken from libc-bin and
+    /// locales-all, each chosen locale complete in its own directory.
+    Locale(locale_cmd::LocaleArgs),
     /// Fail when layers of one image conflict (a path changed by a later layer, or written
     /// below a symlink of an earlier one); identical duplicates are fine.
     CheckConflicts(conflicts_cmd::ConflictArgs),
@@ -65,6 +73,8 @@ fn main() {
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Layer(args) => layer_cmd::run(args),
+        Command::Flatten(args) => flatten_cmd::run(args),
+        Command::Locale(args) => locale_cmd::run(args),
         Command::CheckConflicts(args) => conflicts_cmd::run(args),
         Command::Image(args) => image_cmd::image(args),
         Command::CheckImage(args) => check_cmd::run(args),

@@ -1,10 +1,12 @@
-//! Atomic output files: nothing partial is ever left at an output path.
+//! Atomic output files (nothing partial is ever left at an output path), and the outputs of
+//! every subcommand that makes a layer.
 
 use std::fs::File;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use layer::Layer;
 
 /// Writes through a temporary file next to `path`, renamed into place only on success (the
 /// temporary file is removed on failure).
@@ -30,4 +32,59 @@ pub fn write_atomically<T>(path: &Path, write: impl FnOnce(&mut File) -> Result<
     tmp.persist(path)
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(value)
+}
+
+/// Where and how a subcommand that makes a layer writes it: the blob, its digests, its listing.
+#[derive(clap::Args)]
+pub struct LayerOutput {
+    /// Where to write the layer (gzip-compressed tar).
+    #[arg(long)]
+    out: PathBuf,
+    /// Where to write the layer's digests as JSON (diff_id, digest, size).
+    #[arg(long)]
+    digests_out: Option<PathBuf>,
+    /// Where to write the entry listing, one line each: path type mode uid:gid size target.
+    #[arg(long)]
+    listing_out: Option<PathBuf>,
+    /// Modification time of every entry, in seconds since the epoch.
+    #[arg(long, default_value_t = 0)]
+    mtime: u64,
+    /// Compression of the layer blob.
+    #[arg(long, value_enum, default_value_t = Compression::Gzip)]
+    compression: Compression,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Compression {
+    Gzip,
+    Zstd,
+}
+
+impl LayerOutput {
+    /// Writes `layer` and, if asked for, its digests and listing, each atomically.
+    pub fn write(&self, layer: &Layer) -> Result<()> {
+        let compression = match self.compression {
+            Compression::Gzip => layer::LayerCompression::Gzip,
+            Compression::Zstd => layer::LayerCompression::Zstd,
+        };
+        let digests = write_atomically(&self.out, |file| {
+            Ok(layer::write_tar(layer, file, self.mtime, compression)?)
+        })?;
+        if let Some(path) = &self.digests_out {
+            let json = serde_json::json!({
+                "diff_id": digests.diff_id,
+                "digest": digests.digest,
+                "size": digests.size,
+                "media_type": compression.media_type(),
+            });
+            write_atomically(path, |file| {
+                serde_json::to_writer_pretty(&mut *file, &json)?;
+                Ok(file.write_all(b"\n")?)
+            })?;
+        }
+        if let Some(path) = &self.listing_out {
+            write_atomically(path, |file| Ok(file.write_all(layer.listing().as_bytes())?))?;
+        }
+        Ok(())
+    }
 }

@@ -5,6 +5,7 @@
 mod conflicts;
 mod entry;
 mod filter;
+mod flatten;
 pub mod gzip;
 mod merged_usr;
 mod tar_writer;
@@ -15,6 +16,7 @@ use std::io::{Read, Write};
 pub use conflicts::check_conflicts;
 pub use entry::{normalize_path, Entry, Kind};
 pub use filter::PathFilter;
+pub use flatten::flatten;
 pub use merged_usr::{merged_usr_link, merged_usr_path};
 pub use tar_writer::{write_tar, LayerCompression, LayerDigests};
 

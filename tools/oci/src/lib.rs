@@ -7,6 +7,7 @@
 mod config;
 mod docker_archive;
 mod layout;
+mod media_type;
 
 use std::io::Read;
 use std::path::Path;
@@ -14,6 +15,7 @@ use std::path::Path;
 pub use config::{build_config, ImageSpec, NewLayer};
 pub use docker_archive::write_docker_archive;
 pub use layout::{read_image, write_image_layout, write_index_layout, Image, LayerBlob};
+pub use media_type::LayerMediaType;
 
 use sha2::{Digest, Sha256};
 
@@ -55,6 +57,22 @@ pub fn canonical_json<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, Error> 
     Ok(serde_json::to_vec(&value)?)
 }
 
+/// The hex part of a `sha256:` digest: exactly 64 lowercase hex digits. Anything else
+/// (another algorithm, upper case, a path like `sha256:../../etc`) is refused before a
+/// digest ever names a file.
+pub fn sha256_hex(digest: &str) -> Result<&str, Error> {
+    digest
+        .strip_prefix("sha256:")
+        .filter(|hex| {
+            hex.len() == 64 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        })
+        .ok_or_else(|| {
+            Error::Spec(format!(
+                "{digest:?} is not a sha256 digest (sha256: and 64 lowercase hex digits)"
+            ))
+        })
+}
+
 /// `sha256:<hex>` of some bytes.
 pub fn sha256_digest(bytes: &[u8]) -> String {
     format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
@@ -80,4 +98,25 @@ pub fn sha256_reader(mut reader: impl Read, path: &Path) -> Result<(String, u64)
         size += n as u64;
     }
     Ok((format!("sha256:{}", hex::encode(hasher.finalize())), size))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn digests_are_checked_before_they_name_files() {
+        let good = format!("sha256:{}", "0123456789abcdef".repeat(4));
+        assert_eq!(super::sha256_hex(&good).unwrap(), &good[7..]);
+        for bad in [
+            "hello ../../etc".to_string(),
+            "sha256:../../../../etc/passwd".to_string(),
+            format!("sha256:{}", "0123456789ABCDEF".repeat(4)),
+            format!("sha512:{}", "0123456789abcdef".repeat(8)),
+            format!("sha256:{}0", "0123456789abcdef".repeat(4)),
+            format!("sha256:{}/", &"0123456789abcdef".repeat(4)[1..]),
+            "sha256:".to_string(),
+        ] {
+            let err = super::sha256_hex(&bad).unwrap_err().to_string();
+            assert!(err.contains("is not a sha256 digest"), "{bad}: {err}");
+        }
+    }
 }

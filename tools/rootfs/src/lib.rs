@@ -1,11 +1,13 @@
 //! The small system files of a distroless image, generated rather than taken from packages
 //! whose maintainer scripts never run: `/etc/passwd` and `/etc/group`, the dpkg `status.d`
-//! metadata that vulnerability scanners read, and the CA bundle.
+//! metadata that vulnerability scanners read, the CA bundle and Java trust store, and compiled
+//! locales picked from the packages that ship them.
 //!
 //! Every function returns [`layer::Entry`] values (or bytes) that are identical on every run.
 
 pub mod cacerts;
 pub mod keystore;
+pub mod locale;
 pub mod status;
 pub mod users;
 
@@ -41,6 +43,9 @@ pub enum Error {
     CertificateFile { path: String, message: String },
     #[error("no certificates: no .crt file under {}", cacerts::SOURCE_DIR)]
     NoCertificates,
+    /// A locale that cannot be had; `locale` is its name, or the package and path at fault.
+    #[error("locale {locale}: {message}")]
+    Locale { locale: String, message: String },
     #[error(transparent)]
     Deb(#[from] deb::Error),
     /// Not a `source`: the message already says it all (anyhow would print it twice).
