@@ -10,8 +10,15 @@ NODEJS_ROOTS = ["nodejs"]
 # What the cc image (the parent) already has in status.d.
 CC_STATUS_PACKAGES = STATIC_STATUS_PACKAGES["debian13"] + BASE_FAMILIES["debian13"] + CC_PACKAGES["debian13"]
 
-# The closure of NODEJS_ROOTS less CC_STATUS_PACKAGES, each its own layer in this order
-# (deb_closure_test checks it against the lock).
+# Left out of the closure on purpose (deb_closure_test checks the list against the lock).
+NODEJS_EXCLUDED = {
+    # Debian's nodejs depends on it; upstream's images have no package manager launchers
+    # (their tests require /nodejs/bin/corepack, npm and npx to be absent).
+    "node-corepack": "a package manager launcher; upstream's nodejs images have none",
+}
+
+# The closure of NODEJS_ROOTS less CC_STATUS_PACKAGES and NODEJS_EXCLUDED, each its own layer
+# in this order (deb_closure_test checks it against the lock).
 NODEJS_PACKAGES = [
     "libbrotli1",
     "libcares2",
@@ -26,7 +33,6 @@ NODEJS_PACKAGES = [
     "node-cjs-module-lexer",
     "node-undici",
     "libnode115",
-    "node-corepack",
     "nodejs",
 ]
 
@@ -59,10 +65,29 @@ def nodejs_file_checks(
             "exists": False,
             "path": "/usr/share/doc/libnode115/changelog.Debian.gz",
         },
+    ] + [
+        # As upstream's tests (nodejs/testdata/check_npm.yaml, check_headers.yaml): no package
+        # managers, no C headers, at upstream's paths or Debian's.
         {
             "exists": False,
-            "path": "/usr/bin/npm",
-        },
+            "path": path,
+        }
+        for path in [
+            "/nodejs/bin/npm",
+            "/nodejs/bin/npx",
+            "/nodejs/bin/corepack",
+            "/nodejs/lib/node_modules/npm",
+            "/nodejs/lib/node_modules/corepack",
+            "/nodejs/include/node/node.h",
+            "/usr/bin/npm",
+            "/usr/bin/npx",
+            "/usr/bin/corepack",
+            "/usr/share/nodejs/corepack",
+            "/usr/share/nodejs/npm",
+            "/usr/include/node",
+            "/var/lib/dpkg/status.d/node-corepack",
+        ]
+    ] + [
         {
             "exists": False,
             "path": "/usr/bin/sh",

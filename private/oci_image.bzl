@@ -53,18 +53,23 @@ def _oci_image_impl(ctx):
         progress_message = "Writing OCI image %{label}",
     )
 
-    # Validation: no layer may change what an earlier one (base included) put down.
-    all_layers = (base.layers if base else []) + layers
+    # Validation: no layer may change what an earlier one (the base's included) put down. The
+    # base's layers are read from its layout, so a base made elsewhere (oci_layout_image) is
+    # covered as well as one of ours.
     checked = ctx.actions.declare_file(ctx.label.name + ".conflicts_checked")
     check = ctx.actions.args()
     check.add("check-conflicts")
-    for layer in all_layers:
+    check_inputs = [layer.blob for layer in layers]
+    if base:
+        check.add("--base", base.layout.path)
+        check_inputs.append(base.layout)
+    for layer in layers:
         check.add("--layer", "%s=%s" % (layer.blob.short_path, layer.blob.path))
     check.add("--stamp-out", checked)
     ctx.actions.run(
         executable = ctx.executable._debimage,
         arguments = [check],
-        inputs = [layer.blob for layer in all_layers],
+        inputs = check_inputs,
         outputs = [checked],
         mnemonic = "LayerConflicts",
         progress_message = "Checking the layers of %{label} for conflicts",
@@ -72,7 +77,7 @@ def _oci_image_impl(ctx):
     return [
         DefaultInfo(files = depset([layout])),
         OutputGroupInfo(digest = depset([digest]), _validation = depset([checked])),
-        ImageInfo(digest = digest, layers = all_layers, layout = layout),
+        ImageInfo(digest = digest, layers = (base.layers if base else []) + layers, layout = layout),
     ]
 
 oci_image = rule(

@@ -1,7 +1,7 @@
 """release_images: every image distroless_image made in a package, under upstream's names."""
 
 load("//private:platforms.bzl", "OCI_PLATFORMS")
-load("//static:config.bzl", "DISTRIBUTIONS", "VARIANTS")
+load("//static:config.bzl", "DISTRIBUTIONS", "UPSTREAM_TAGS")
 load(":providers.bzl", "ImageInfo", "IndexInfo", "ReleaseInfo")
 
 def _release_images_impl(ctx):
@@ -36,14 +36,12 @@ _release_images = rule(
 )
 
 def _variant_tag(name):
-    """(name without its variant suffix, upstream's tag of the variant)."""
-    suffix = ""
-    for candidate in VARIANTS:
+    """(name without its variant suffix, upstream's tag of the variant: UPSTREAM_TAGS)."""
+    tag, suffix = "latest", ""
+    for candidate_tag, candidate in UPSTREAM_TAGS.items():
         if candidate and name.endswith(candidate) and len(candidate) > len(suffix):
-            suffix = candidate
-    if not suffix:
-        return name, "latest"
-    return name.removesuffix(suffix), suffix.removeprefix("_").replace("_", "-")
+            tag, suffix = candidate_tag, candidate
+    return name.removesuffix(suffix), tag
 
 def upstream_repository(package, stem):
     """Upstream's repository of an image: `<family>-<distribution>`.
@@ -75,7 +73,7 @@ def release_images(name):
     """Every image index of this package (made by distroless_image), for //:release.
 
     Call it last in the BUILD file: it sees the targets declared before it. For each index
-    `<stem><variant>` (variant: a VARIANTS suffix) it releases the index as
+    `<stem><variant>` (variant: a suffix of UPSTREAM_TAGS, static/config.bzl) it releases the index as
     `<upstream repository>:<tag>` (tag: latest, nonroot, debug, debug-nonroot) and each of its
     images as `<repository>:<tag>-<oci arch>`, with their SBOMs (`<target>_sbom`).
 

@@ -1,6 +1,6 @@
 """runtime_images: a language runtime's Debian packages on a family image, in every variant."""
 
-load("//distroless:defs.bzl", "deb_layer", "distroless_image", "image_test")
+load("//distroless:defs.bzl", "deb_layer", "distroless_image", "image_test", "ld_so_cache")
 load("//private:deb_closure_test.bzl", "deb_closure_test")
 load("//private:doc_files.bzl", "DOC_EXCLUDE")
 load("//private:platforms.bzl", "oci_platform")
@@ -19,13 +19,15 @@ def runtime_images(
         excluded = {},
         env = [],
         exclude = DOC_EXCLUDE,
-        extra_layers = []):
+        extra_layers = [],
+        layer_prefix = "",
+        with_ld_so_cache = False):
     """A layer per package and architecture, an image per variant, and their tests.
 
-    Makes `<package>_<arch>` layers, the images `<name><variant suffix>` (each on the same
-    variant of `base`, tagged `<distribution><variant suffix>`), `closure_<arch>_test` and
-    `<name><variant suffix>_<arch>_test`. Debug variants keep the runtime as entrypoint, with
-    busybox at /busybox, as upstream's.
+    Makes `<layer_prefix><package>_<arch>` layers, the images `<name><variant suffix>` (each on
+    the same variant of `base`, tagged `<distribution><variant suffix>`),
+    `<layer_prefix>closure_<arch>_test` and `<name><variant suffix>_<arch>_test`. Debug
+    variants keep the runtime as entrypoint, with busybox at /busybox, as upstream's.
 
     Args:
       name: image name prefix, e.g. "java17_debian12".
@@ -41,17 +43,34 @@ def runtime_images(
       env: environment added to the base image's.
       exclude: paths left out of every package layer.
       extra_layers: layers above the packages' (may contain `{arch}`).
+      layer_prefix: of the layer and closure test names, for a second distribution in the
+        same package.
+      with_ld_so_cache: also `<layer_prefix>ld_so_cache_<arch>`, the /etc/ld.so.cache of the
+        image's libraries, as the top layer. It is computed from the root variant of `base`:
+        the variants differ only in /busybox and their configuration, so it is the same cache
+        for each.
     """
     d = DISTRIBUTIONS[distribution]
     architectures = d["architectures"]
     for package in packages:
         for arch in architectures:
             deb_layer(
-                name = "%s_%s" % (package, arch),
+                name = "%s%s_%s" % (layer_prefix, package, arch),
                 debs = ["@%s//%s:%s" % (distribution, package, arch)],
                 exclude = exclude,
                 merged_usr = d["merged_usr"],
             )
+
+    layers = [":%s%s_{arch}" % (layer_prefix, p) for p in packages] + extra_layers
+    if with_ld_so_cache:
+        for arch in architectures:
+            ld_so_cache(
+                name = "%sld_so_cache_%s" % (layer_prefix, arch),
+                architecture = arch,
+                base = "%s_%s" % (base, oci_platform(arch)[0]),
+                layers = [layer.format(arch = arch) for layer in layers],
+            )
+        layers = layers + [":%sld_so_cache_{arch}" % layer_prefix]
 
     for suffix in VARIANTS:
         distroless_image(
@@ -60,7 +79,7 @@ def runtime_images(
             base = "%s%s_{oci_arch}" % (base, suffix),
             entrypoint = entrypoint,
             env = env,
-            layers = [":%s_{arch}" % p for p in packages] + extra_layers,
+            layers = layers,
             lock = "@%s//:lock.json" % distribution,
             repository = repository,
             tag = distribution + suffix,
@@ -68,7 +87,7 @@ def runtime_images(
 
     for arch in architectures:
         deb_closure_test(
-            name = "closure_%s_test" % arch,
+            name = "%sclosure_%s_test" % (layer_prefix, arch),
             debs = ["@%s//%s:%s" % (distribution, p, arch) for p in packages],
             excluded = excluded,
             parent = parent_packages,

@@ -187,3 +187,15 @@ DEBUG_ENV = [
     "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/busybox",
     "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt",
 ]
+
+# Upstream's distro-less tags (gcr.io/distroless/<repository>:<tag>) point at its default
+# distribution; each is our variant suffix of an image of that distribution. private/
+# upstream_tags.bzl makes the aliases.
+DEFAULT_DISTRIBUTION = "debian13"
+
+UPSTREAM_TAGS = {
+    "latest": "",
+    "nonroot": "_nonroot",
+    "debug": "_debug",
+    "debug-nonroot": "_debug_nonroot",
+}

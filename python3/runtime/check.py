@@ -2,7 +2,8 @@
 the CA bundle and a real TLS handshake. Prints "ok: ..." per check, "FAIL: ..." and exits 1 on
 the first failure.
 
-Usage: python3.11 check.py --uid UID --tls HOST:PORT --extra-ca CA.pem
+Usage: python3 check.py --python 3.X --uid UID --tls HOST:PORT --extra-ca CA.pem
+                       [--find-library NAME=SONAME]
 """
 
 import argparse
@@ -15,6 +16,7 @@ import ssl
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import warnings
 
 
@@ -35,6 +37,9 @@ def expect(cond, what):
 # must not be imported here (Windows only, tests, ones that act on import).
 SKIP = {
     "_distutils_system_mod",  # Debian's hook into distutils.sysconfig, from python3-distutils
+    "_ios_support",  # 3.13: iOS only
+    "_pyrepl._minimal_curses",  # 3.13: a ctypes fallback for a curses that is present
+    "_pyrepl.windows_console",
     "antigravity",  # opens a web browser
     "asyncio.windows_events",
     "asyncio.windows_utils",
@@ -84,9 +89,13 @@ def main():
     parser.add_argument("--uid", type=int, required=True)
     parser.add_argument("--tls", required=True, help="HOST:PORT of a server with a certificate from --extra-ca")
     parser.add_argument("--extra-ca", required=True)
+    parser.add_argument("--python", required=True, help="the expected MAJOR.MINOR")
+    parser.add_argument("--find-library", action="append", default=[],
+                        help="NAME=SONAME: ctypes.util.find_library(NAME) must find SONAME")
     opts = parser.parse_args()
 
-    expect(sys.version_info[:2] == (3, 11), f"python {sys.version.split()[0]} at {sys.executable}")
+    version = ".".join(map(str, sys.version_info[:2]))
+    expect(version == opts.python, f"python {sys.version.split()[0]} at {sys.executable}")
     expect(os.getuid() == opts.uid, f"uid {os.getuid()} ({pwd.getpwuid(os.getuid()).pw_name})")
     expect(sys.getfilesystemencoding() == "utf-8" and sys.stdout.encoding == "utf-8",
            f"file system and stdout encoding utf-8 (LANG={os.environ.get('LANG')})")
@@ -107,6 +116,20 @@ def main():
     expect(hashlib.sha256(b"abc").hexdigest().startswith("ba7816bf"), "hashlib (OpenSSL) sha256")
     expect(ctypes.CDLL(None).getpid() == os.getpid(), "ctypes (libffi) calls getpid")
     expect(uuid.uuid4().version == 4 and decimal.Decimal("0.1") * 3 == decimal.Decimal("0.3"), "uuid, decimal")
+    for request in opts.find_library:
+        # On Linux, find_library runs /sbin/ldconfig -p (gcc and ld are not in the image),
+        # which lists /etc/ld.so.cache.
+        name, soname = request.split("=")
+        found = ctypes.util.find_library(name)
+        expect(found == soname, f"ctypes.util.find_library({name!r}) = {found!r}")
+        expect(ctypes.CDLL(found)._handle != 0, f"ctypes.CDLL({found!r}) loads")
+
+    if opts.python != "3.11" and os.access("/tmp", os.W_OK):
+        import ensurepip, venv  # noqa: E401 - python3.13-venv's
+        with tempfile.TemporaryDirectory(dir="/tmp") as d:
+            venv.create(d, with_pip=False)
+            rc = subprocess.run([f"{d}/bin/python", "-c", "import sys; assert sys.prefix != sys.base_prefix"]).returncode
+            expect(rc == 0, f"venv: a virtual environment's python runs; ensurepip would install pip {ensurepip.version()}")
 
     try:
         subprocess.run("true", shell=True, check=False)

@@ -65,12 +65,12 @@ def unpack(layout, bundle):
     return json.loads((Path(bundle) / "config.json").read_text())
 
 
-def runc(bundle, args=None, extra_args=(), mounts=(), host_network=False, readonly=False, uid=None):
+def runc(bundle, args=None, extra_args=(), mounts=(), host_network=False, readonly=False, uid=None, env=()):
     """Runs the bundle with runc and returns (exit code, stdout + stderr).
 
     args replaces the image's entrypoint + cmd; extra_args are appended to them. mounts are
     (host path, container path) read-only bind mounts. host_network keeps the host's network
-    namespace (for a server on 127.0.0.1)."""
+    namespace (for a server on 127.0.0.1). env adds NAME=value entries."""
     bundle = Path(bundle)
     path = bundle / "config.json"
     config = json.loads((bundle / "config.json.orig").read_text() if (bundle / "config.json.orig").exists()
@@ -84,6 +84,7 @@ def runc(bundle, args=None, extra_args=(), mounts=(), host_network=False, readon
     process["args"] += [str(a) for a in extra_args]
     if uid is not None:
         process["user"] = {"uid": uid, "gid": uid}
+    process["env"] = process.get("env", []) + list(env)
     config["root"]["readonly"] = readonly
     config["mounts"] += [{"destination": dest, "type": "bind", "source": str(src), "options": ["rbind", "ro"]}
                          for src, dest in mounts]
@@ -113,10 +114,14 @@ def tls_server(work):
     d = Path(work) / "tls"
     d.mkdir(parents=True)
     ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+    # The extensions Python 3.13's default context (VERIFY_X509_STRICT) requires.
     run(["openssl", "req", "-x509", *ec, "-keyout", d / "ca.key", "-out", d / "ca.pem", "-days", "2",
-         "-subj", "/CN=rules_debimage runtime test CA"])
+         "-subj", "/CN=rules_debimage runtime test CA", "-addext", "basicConstraints=critical,CA:TRUE",
+         "-addext", "keyUsage=critical,keyCertSign,cRLSign", "-addext", "subjectKeyIdentifier=hash"])
     run(["openssl", "req", *ec, "-keyout", d / "server.key", "-out", d / "server.csr", "-subj", "/CN=127.0.0.1"])
-    (d / "ext").write_text("subjectAltName=IP:127.0.0.1\n")
+    (d / "ext").write_text("subjectAltName=IP:127.0.0.1\nkeyUsage=critical,digitalSignature\n"
+                           "extendedKeyUsage=serverAuth\nsubjectKeyIdentifier=hash\n"
+                           "authorityKeyIdentifier=keyid\n")
     run(["openssl", "x509", "-req", "-in", d / "server.csr", "-CA", d / "ca.pem", "-CAkey", d / "ca.key",
          "-CAcreateserial", "-out", d / "server.pem", "-days", "2", "-extfile", d / "ext"])
     port = free_port()

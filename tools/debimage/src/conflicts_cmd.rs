@@ -1,13 +1,17 @@
 //! `debimage check-conflicts`: the layers of one image, checked together.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
 #[derive(clap::Args)]
 pub struct ConflictArgs {
+    /// A single-platform OCI layout whose layers come first: each read by its manifest's
+    /// mediaType and checked against its digest and diff_id.
+    #[arg(long)]
+    base: Option<PathBuf>,
     /// A layer as NAME=FILE (gzip tar), in image order; NAME appears in error messages.
-    #[arg(long = "layer", required = true, value_parser = parse_named)]
+    #[arg(long = "layer", value_parser = parse_named)]
     layers: Vec<(String, PathBuf)>,
     /// Touch this file when there is no conflict (a build action needs an output).
     #[arg(long)]
@@ -22,15 +26,62 @@ pub fn parse_named(value: &str) -> Result<(String, PathBuf), String> {
 }
 
 pub fn run(args: ConflictArgs) -> Result<()> {
+    if args.base.is_none() && args.layers.is_empty() {
+        anyhow::bail!("nothing to check: give --base, --layer or both");
+    }
     let mut layers = Vec::new();
+    if let Some(dir) = &args.base {
+        layers = base_layers(dir).with_context(|| format!("base image {}", dir.display()))?;
+    }
     for (name, path) in &args.layers {
         let layer =
             crate::image_fs::read_layer_blob(path).with_context(|| format!("layer {name}"))?;
-        layers.push((name.as_str(), layer));
+        layers.push((name.clone(), layer));
     }
-    layer::check_conflicts(layers.iter().map(|(n, l)| (*n, l)))?;
+    layer::check_conflicts(layers.iter().map(|(n, l)| (n.as_str(), l)))?;
     if let Some(stamp) = &args.stamp_out {
         crate::output::write_atomically(stamp, |_| Ok(()))?;
     }
     Ok(())
+}
+
+/// The base's layers, each named by its place, digest and history line.
+fn base_layers(dir: &Path) -> Result<Vec<(String, layer::Layer)>> {
+    let image = oci::read_image(dir)?;
+    // History entries of non-empty layers line up with the layers, when there is one each.
+    let history: Vec<String> = image
+        .config
+        .history()
+        .clone()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|h| h.empty_layer() != Some(true))
+        .map(|h| h.created_by().clone().unwrap_or_default())
+        .collect();
+    let history = (history.len() == image.layers.len()).then_some(history);
+    let mut layers = Vec::new();
+    for (n, blob) in image.layers.iter().enumerate() {
+        let hex = blob.digest.trim_start_matches("sha256:");
+        let mut name = format!(
+            "layer {} of base {} (sha256:{}",
+            n + 1,
+            dir.display(),
+            &hex[..hex.len().min(12)]
+        );
+        match history.as_ref().map(|h| h[n].as_str()) {
+            Some(created_by) if !created_by.is_empty() => {
+                name.push_str(&format!(", {created_by}"));
+            }
+            _ => {}
+        }
+        name.push(')');
+        let mut reader = blob.open()?;
+        let mut layer = layer::Layer::new();
+        let added = layer.add_tar(&mut reader);
+        // A blob that is not what its descriptor says is the news, whatever it parses to.
+        reader.finish()?;
+        added.with_context(|| blob.path.display().to_string())?;
+        layers.push((name, layer));
+    }
+    Ok(layers)
 }

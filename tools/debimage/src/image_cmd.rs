@@ -56,6 +56,28 @@ pub struct IndexArgs {
 }
 
 #[derive(clap::Args)]
+pub struct ImportArgs {
+    /// Any OCI image layout (skopeo, umoci, rules_oci, crane, buildx...); read as untrusted
+    /// input: every blob checked against its digest, diff_ids against the layers' content.
+    #[arg(long)]
+    layout: PathBuf,
+    /// Take the index.json entry with this org.opencontainers.image.ref.name.
+    #[arg(long)]
+    ref_name: Option<String>,
+    /// The platform to take from a multi-platform layout: OS (linux).
+    #[arg(long)]
+    os: Option<String>,
+    /// The platform's OCI architecture (amd64, arm64, arm, s390x, ppc64le, riscv64, 386).
+    #[arg(long)]
+    architecture: Option<String>,
+    /// The platform's variant (v8 for arm64 and v7 for arm also match none).
+    #[arg(long)]
+    variant: Option<String>,
+    #[command(flatten)]
+    output: LayoutOutput,
+}
+
+#[derive(clap::Args)]
 pub struct DockerArchiveArgs {
     /// A single-platform OCI layout.
     #[arg(long)]
@@ -102,13 +124,20 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
         .with_context(|| format!("{}: not the expected JSON", path.display()))
 }
 
-fn write_digest(path: Option<&PathBuf>, digest: &str) -> Result<()> {
-    if let Some(path) = path {
-        write_atomically(path, |f| {
+impl LayoutOutput {
+    /// Writes the digest file; if that fails, the layout goes too: every output or none.
+    fn finish(&self, digest: &str) -> Result<()> {
+        let Some(path) = &self.digest_out else {
+            return Ok(());
+        };
+        let written = write_atomically(path, |f| {
             Ok(std::io::Write::write_all(f, digest.as_bytes())?)
-        })?;
+        });
+        if written.is_err() {
+            let _ = std::fs::remove_dir_all(&self.out);
+        }
+        written
     }
-    Ok(())
 }
 
 pub fn image(args: ImageArgs) -> Result<()> {
@@ -128,12 +157,17 @@ pub fn image(args: ImageArgs) -> Result<()> {
     let mut layers = Vec::new();
     for (i, (blob, digests)) in args.layers.iter().enumerate() {
         let d: Digests = read_json(digests)?;
+        let media_type = oci::LayerMediaType::parse(&d.media_type)
+            .with_context(|| digests.display().to_string())?;
+        for (field, digest) in [("digest", &d.digest), ("diff_id", &d.diff_id)] {
+            oci::sha256_hex(digest).with_context(|| format!("{}: {field}", digests.display()))?;
+        }
         layers.push(oci::LayerBlob {
             path: blob.clone(),
             digest: d.digest,
             size: d.size,
             diff_id: d.diff_id,
-            media_type: d.media_type,
+            media_type,
             created_by: args
                 .created_by
                 .get(i)
@@ -145,14 +179,29 @@ pub fn image(args: ImageArgs) -> Result<()> {
     let digest =
         oci::write_image_layout(&out.out, &spec, base.as_ref(), &layers, out.tag.as_deref())
             .with_context(|| format!("image {}", args.spec.display()))?;
-    write_digest(out.digest_out.as_ref(), &digest)
+    out.finish(&digest)
 }
 
 pub fn index(args: IndexArgs) -> Result<()> {
     let annotations: BTreeMap<String, String> = args.annotations.into_iter().collect();
     let out = &args.output;
     let digest = oci::write_index_layout(&out.out, &args.images, &annotations, out.tag.as_deref())?;
-    write_digest(out.digest_out.as_ref(), &digest)
+    out.finish(&digest)
+}
+
+pub fn import(args: ImportArgs) -> Result<()> {
+    let selector = oci::Selector {
+        ref_name: args.ref_name,
+        os: args.os,
+        architecture: args.architecture,
+        variant: args.variant,
+    };
+    let image = oci::select_image(&args.layout, &selector)
+        .with_context(|| format!("image layout {}", args.layout.display()))?;
+    let out = &args.output;
+    let digest = oci::write_imported_layout(&out.out, &image, out.tag.as_deref())
+        .with_context(|| format!("image layout {}", args.layout.display()))?;
+    out.finish(&digest)
 }
 
 pub fn docker_archive(args: DockerArchiveArgs) -> Result<()> {

@@ -6,6 +6,7 @@ mod flatten_cmd;
 mod image_cmd;
 mod image_fs;
 mod layer_cmd;
+mod ld_so_cache_cmd;
 mod locale_cmd;
 mod output;
 mod sbom_cmd;
@@ -49,11 +50,17 @@ enum Command {
     Image(image_cmd::ImageArgs),
     /// Write a multi-platform OCI image layout (an image index) from single-platform ones.
     Index(image_cmd::IndexArgs),
+    /// Take one image out of any OCI image layout (a platform of an index, a tag), check
+    /// every blob of it, and write it as a single-platform layout, byte for byte.
+    Import(image_cmd::ImportArgs),
     /// Write a `docker load` tarball of a single-platform OCI image layout.
     DockerArchive(image_cmd::DockerArchiveArgs),
     /// Check a built image: files (existence, type, mode, owner, link target, content regex),
     /// configuration and the packages in status.d.
     CheckImage(check_cmd::CheckArgs),
+    /// Write an image's /etc/ld.so.cache (glibc's format, as `ldconfig -X` would) from its
+    /// layers.
+    LdSoCache(ld_so_cache_cmd::LdSoCacheArgs),
     /// Write an SPDX 2.3 SBOM of images: their Debian packages (from status.d) and layers.
     Sbom(sbom_cmd::SbomArgs),
     /// Print a .deb's control file.
@@ -79,7 +86,9 @@ fn run(cli: Cli) -> Result<()> {
         Command::Image(args) => image_cmd::image(args),
         Command::CheckImage(args) => check_cmd::run(args),
         Command::Sbom(args) => sbom_cmd::run(args),
+        Command::LdSoCache(args) => ld_so_cache_cmd::run(args),
         Command::Index(args) => image_cmd::index(args),
+        Command::Import(args) => image_cmd::import(args),
         Command::DockerArchive(args) => image_cmd::docker_archive(args),
         Command::Control { deb } => {
             let reader = layer_cmd::open_deb(&deb)?;

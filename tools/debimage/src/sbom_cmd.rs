@@ -88,7 +88,7 @@ pub fn run(args: SbomArgs) -> Result<()> {
     for (i, dir) in args.images.iter().enumerate() {
         let image = oci::read_image(dir).with_context(|| dir.display().to_string())?;
         let files = crate::image_fs::merged_filesystem(&image)?;
-        let manifest = oci::sha256_digest(&oci::canonical_json(&image.manifest)?);
+        let manifest = image.manifest_digest();
         digests.push(manifest.clone());
         let arch = image.config.architecture().to_string();
         let image_id = format!("SPDXRef-Image-{i}-{}", spdx_safe(&arch));

@@ -6,7 +6,7 @@
 use std::io::{Read, Write};
 use std::path::Path;
 
-use crate::layout::{Image, LayerBlob};
+use crate::read::{Image, LayerBlob};
 use crate::{canonical_json, Error};
 
 /// Writes `image` as a docker-archive tarball tagged `repo_tag` (e.g. `distroless/static:latest`).
@@ -17,7 +17,7 @@ pub fn write_docker_archive(image: &Image, repo_tag: &str, out: impl Write) -> R
     let mut layer_names = Vec::new();
     for layer in &image.layers {
         let hex = hex_of(&layer.diff_id);
-        let name = if layer.media_type.ends_with("+zstd") {
+        let name = if layer.media_type == crate::LayerMediaType::Zstd {
             // Older Docker daemons cannot decompress zstd: store the tar itself.
             let mut data = Vec::new();
             let file = std::fs::File::open(&layer.path).map_err(Error::io(&layer.path))?;

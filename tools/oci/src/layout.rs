@@ -1,96 +1,29 @@
-//! OCI image layout directories: `oci-layout`, `index.json`, `blobs/sha256/*`.
+//! Writing OCI image layout directories: `oci-layout`, `index.json`, `blobs/sha256/*`.
 //!
 //! A single-platform image's `index.json` lists its manifest (with platform and, given a tag,
 //! the `org.opencontainers.image.ref.name` annotation umoci and skopeo look up). A multi-platform
 //! image's `index.json` lists one image index blob, which lists the per-platform manifests:
 //! the shape `skopeo copy --all` and `crane pull --format=oci` give a multi-arch image, so the
 //! tag names the whole set and tools pick a platform from the nested index.
+//!
+//! Every blob that goes into a layout is checked first: a base's and an index's images through
+//! [`Image::verify_layers`], new layers through [`LayerBlob::verify`]. A layout is written
+//! into a temporary directory beside `out` and renamed into place, so `out` is complete or
+//! absent, and the temporary directory is removed on every error.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use oci_spec::image::{
-    Descriptor, DescriptorBuilder, ImageConfiguration, ImageIndex, ImageIndexBuilder,
-    ImageManifest, ImageManifestBuilder, MediaType, Platform, PlatformBuilder, SCHEMA_VERSION,
+    Descriptor, DescriptorBuilder, ImageConfiguration, ImageIndexBuilder, ImageManifestBuilder,
+    MediaType, Platform, PlatformBuilder, SCHEMA_VERSION,
 };
 
 use crate::config::{build_config, ImageSpec, NewLayer};
-use crate::{canonical_json, sha256_digest, sha256_file, Error};
+use crate::read::{read_image, Image, LayerBlob};
+use crate::{canonical_json, sha256_digest, sha256_hex, Error};
 
 const REF_NAME: &str = "org.opencontainers.image.ref.name";
-
-/// A compressed layer blob and what is declared about it (checked before use).
-#[derive(Debug, Clone)]
-pub struct LayerBlob {
-    pub path: PathBuf,
-    pub digest: String,
-    pub size: u64,
-    pub diff_id: String,
-    /// `application/vnd.oci.image.layer.v1.tar+gzip` or `+zstd`.
-    pub media_type: String,
-    /// For the history entry of a new layer.
-    pub created_by: String,
-}
-
-/// A single-platform image read from a layout directory.
-#[derive(Debug, Clone)]
-pub struct Image {
-    pub config: ImageConfiguration,
-    pub manifest: ImageManifest,
-    /// The manifest's layers, as files of the layout they were read from.
-    pub layers: Vec<LayerBlob>,
-    pub dir: PathBuf,
-}
-
-/// Reads the one image of a layout written by [`write_image_layout`] (or any layout whose
-/// `index.json` lists exactly one image manifest).
-pub fn read_image(dir: &Path) -> Result<Image, Error> {
-    let index: ImageIndex = read_json(&dir.join("index.json"))?;
-    let manifests: Vec<&Descriptor> = index
-        .manifests()
-        .iter()
-        .filter(|d| *d.media_type() == MediaType::ImageManifest)
-        .collect();
-    let [descriptor] = manifests.as_slice() else {
-        return Err(Error::input(
-            &dir.join("index.json"),
-            format!("expected one image manifest, found {}", manifests.len()),
-        ));
-    };
-    let manifest: ImageManifest = read_json(&blob_path(dir, descriptor.digest().as_ref()))?;
-    let config: ImageConfiguration =
-        read_json(&blob_path(dir, manifest.config().digest().as_ref()))?;
-    let diff_ids = config.rootfs().diff_ids();
-    if diff_ids.len() != manifest.layers().len() {
-        return Err(Error::input(
-            dir,
-            format!(
-                "{} layers in the manifest but {} diff_ids in the config",
-                manifest.layers().len(),
-                diff_ids.len()
-            ),
-        ));
-    }
-    let layers = manifest
-        .layers()
-        .iter()
-        .zip(diff_ids)
-        .map(|(d, diff_id)| LayerBlob {
-            path: blob_path(dir, d.digest().as_ref()),
-            digest: d.digest().to_string(),
-            size: d.size(),
-            diff_id: diff_id.clone(),
-            media_type: d.media_type().to_string(),
-            created_by: String::new(),
-        })
-        .collect();
-    Ok(Image {
-        config,
-        manifest,
-        layers,
-        dir: dir.to_path_buf(),
-    })
-}
 
 /// Writes a single-platform image: `base`'s layers, then `layers`, configured by `spec`.
 /// Returns the manifest's digest.
@@ -101,17 +34,12 @@ pub fn write_image_layout(
     layers: &[LayerBlob],
     tag: Option<&str>,
 ) -> Result<String, Error> {
+    check_out(out)?;
+    if let Some(base) = base {
+        base.verify_layers()?;
+    }
     for layer in layers {
-        let (digest, size) = sha256_file(&layer.path)?;
-        if digest != layer.digest || size != layer.size {
-            return Err(Error::input(
-                &layer.path,
-                format!(
-                    "is {digest} ({size} bytes), but {} ({} bytes) was declared",
-                    layer.digest, layer.size
-                ),
-            ));
-        }
+        layer.verify()?;
     }
     let new: Vec<NewLayer> = layers
         .iter()
@@ -129,9 +57,16 @@ pub fn write_image_layout(
         .into_iter()
         .chain(layers)
         .collect();
+    // A base's Docker layer types are written under their OCI names (same bytes).
     let layer_descriptors = all_layers
         .iter()
-        .map(|l| descriptor(MediaType::from(l.media_type.as_str()), &l.digest, l.size))
+        .map(|l| {
+            descriptor(
+                MediaType::from(l.media_type.oci_media_type()),
+                &l.digest,
+                l.size,
+            )
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let mut manifest = ImageManifestBuilder::default()
         .schema_version(SCHEMA_VERSION)
@@ -168,13 +103,35 @@ pub fn write_image_layout(
     Ok(manifest_digest)
 }
 
+/// Writes `image` (one image picked from any layout, see [`crate::select_image`]) as a
+/// single-platform layout of its own: its manifest, config and layers byte for byte, each
+/// checked, and an `index.json` naming it with its platform and `tag`. Returns the manifest's
+/// digest, the same as in the layout it came from.
+pub fn write_imported_layout(
+    out: &Path,
+    image: &Image,
+    tag: Option<&str>,
+) -> Result<String, Error> {
+    check_out(out)?;
+    image.verify_layers()?;
+    let mut top = image_descriptor(image)?;
+    set_tag(&mut top, tag);
+    write_layout(out, |dir| {
+        copy_image_blobs(dir, image)?;
+        write_index_json(dir, vec![top])
+    })?;
+    Ok(image.manifest_digest())
+}
+
 /// Writes a multi-platform image from single-platform layouts; returns the index's digest.
+/// Each image's manifest is copied as it is, so its digest stays the one its layout has.
 pub fn write_index_layout(
     out: &Path,
     images: &[PathBuf],
     annotations: &BTreeMap<String, String>,
     tag: Option<&str>,
 ) -> Result<String, Error> {
+    check_out(out)?;
     let images: Vec<Image> = images
         .iter()
         .map(|d| read_image(d))
@@ -182,19 +139,20 @@ pub fn write_index_layout(
     let mut manifests = Vec::new();
     let mut platforms = Vec::new();
     for image in &images {
-        let manifest_bytes = canonical_json(&image.manifest)?;
-        let mut d = descriptor(
-            MediaType::ImageManifest,
-            &sha256_digest(&manifest_bytes),
-            manifest_bytes.len() as u64,
-        )?;
-        let p = platform(&image.config)?;
-        let key = format!(
-            "{}/{}/{}",
-            p.os(),
-            p.architecture(),
-            p.variant().clone().unwrap_or_default()
-        );
+        image.verify_layers()?;
+        let d = image_descriptor(image)?;
+        let key = d
+            .platform()
+            .as_ref()
+            .map(|p| {
+                format!(
+                    "{}/{}/{}",
+                    p.os(),
+                    p.architecture(),
+                    p.variant().clone().unwrap_or_default()
+                )
+            })
+            .unwrap_or_default();
         if platforms.contains(&key) {
             return Err(Error::input(
                 &image.dir,
@@ -202,7 +160,6 @@ pub fn write_index_layout(
             ));
         }
         platforms.push(key);
-        d.set_platform(Some(p));
         manifests.push(d);
     }
     let mut index = ImageIndexBuilder::default()
@@ -224,15 +181,7 @@ pub fn write_index_layout(
 
     write_layout(out, |dir| {
         for image in &images {
-            copy_blob(
-                dir,
-                &blob_path(&image.dir, image.manifest.config().digest().as_ref()),
-                image.manifest.config().digest().as_ref(),
-            )?;
-            for layer in &image.layers {
-                copy_blob(dir, &layer.path, &layer.digest)?;
-            }
-            write_blob(dir, &canonical_json(&image.manifest)?)?;
+            copy_image_blobs(dir, image)?;
         }
         write_blob(dir, &index_bytes)?;
         write_index_json(dir, vec![top])
@@ -240,7 +189,32 @@ pub fn write_index_layout(
     Ok(index_digest)
 }
 
+/// The descriptor of an image's manifest as stored, with the platform of its config.
+fn image_descriptor(image: &Image) -> Result<Descriptor, Error> {
+    let stored = &image.manifest_descriptor;
+    let mut d = descriptor(
+        stored.media_type().clone(),
+        stored.digest().as_ref(),
+        stored.size(),
+    )?;
+    d.set_platform(Some(platform(&image.config)?));
+    Ok(d)
+}
+
+fn copy_image_blobs(dir: &Path, image: &Image) -> Result<(), Error> {
+    for layer in &image.layers {
+        copy_blob(dir, &layer.path, &layer.digest)?;
+    }
+    copy_blob(
+        dir,
+        &image.config_path,
+        image.manifest.config().digest().as_ref(),
+    )?;
+    copy_blob(dir, &image.manifest_path, &image.manifest_digest())
+}
+
 fn descriptor(media_type: MediaType, digest: &str, size: u64) -> Result<Descriptor, Error> {
+    sha256_hex(digest)?;
     let digest: oci_spec::image::Digest = digest
         .parse()
         .map_err(|e| Error::Spec(format!("bad digest {digest:?}: {e}")))?;
@@ -267,18 +241,12 @@ fn set_tag(descriptor: &mut Descriptor, tag: Option<&str>) {
     }
 }
 
-fn blob_path(dir: &Path, digest: &str) -> PathBuf {
-    let (algorithm, hex) = digest.split_once(':').unwrap_or(("sha256", digest));
-    dir.join("blobs").join(algorithm).join(hex)
-}
-
-fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, Error> {
-    let bytes = std::fs::read(path).map_err(Error::io(path))?;
-    serde_json::from_slice(&bytes).map_err(|e| Error::input(path, format!("not valid: {e}")))
+fn blob_path(dir: &Path, digest: &str) -> Result<PathBuf, Error> {
+    Ok(dir.join("blobs/sha256").join(sha256_hex(digest)?))
 }
 
 fn write_blob(dir: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let path = blob_path(dir, &sha256_digest(bytes));
+    let path = blob_path(dir, &sha256_digest(bytes))?;
     std::fs::write(&path, bytes).map_err(Error::io(&path))
 }
 
@@ -286,13 +254,14 @@ fn write_blob(dir: &Path, bytes: &[u8]) -> Result<(), Error> {
 /// variant's image and by the indexes, and copies of it would multiply a full build's disk
 /// use. Bazel leaves its outputs read-only and never modifies them in place, so sharing their
 /// inode is safe; a writable file (a source someone may edit in place) is copied, and so is
-/// anything across filesystems or sandbox mounts.
+/// anything across filesystems or sandbox mounts. `from` is a checked blob.
 fn copy_blob(dir: &Path, from: &Path, digest: &str) -> Result<(), Error> {
-    let to = blob_path(dir, digest);
+    let to = blob_path(dir, digest)?;
     if to.exists() {
         return Ok(());
     }
-    // Bazel's sandbox hands inputs over as symlinks; link the file they point to.
+    // A new layer is named as the caller gave it, which in Bazel's sandbox is a symlink:
+    // link the file itself (link(2) would link the symlink).
     let source = std::fs::canonicalize(from).map_err(Error::io(from))?;
     let read_only = std::fs::metadata(&source)
         .map_err(Error::io(from))?
@@ -314,9 +283,33 @@ fn write_index_json(dir: &Path, manifests: Vec<Descriptor>) -> Result<(), Error>
     std::fs::write(&path, canonical_json(&index)?).map_err(Error::io(&path))
 }
 
+/// `out` may be absent or an empty directory (as Bazel pre-creates for a tree artifact);
+/// anything else (a file, a symlink even to a directory, a directory with content) is
+/// refused before any work is done.
+fn check_out(out: &Path) -> Result<(), Error> {
+    match std::fs::symlink_metadata(out) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::io(out)(e)),
+        Ok(meta) if meta.is_dir() => {
+            let mut entries = std::fs::read_dir(out).map_err(Error::io(out))?;
+            if entries.next().is_some() {
+                Err(Error::input(out, "exists and is not empty"))
+            } else {
+                Ok(())
+            }
+        }
+        Ok(meta) if meta.file_type().is_symlink() => Err(Error::input(
+            out,
+            "exists and is a symlink, not a directory",
+        )),
+        Ok(_) => Err(Error::input(out, "exists and is not a directory")),
+    }
+}
+
 /// Builds the layout in a temporary directory beside `out`, then renames it into place, so
-/// that `out` is either complete or untouched.
+/// that `out` is either complete or untouched; the temporary directory goes on any error.
 fn write_layout(out: &Path, fill: impl FnOnce(&Path) -> Result<(), Error>) -> Result<(), Error> {
+    check_out(out)?;
     let parent = out
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -330,10 +323,12 @@ fn write_layout(out: &Path, fill: impl FnOnce(&Path) -> Result<(), Error>) -> Re
     let marker = tmp.path().join("oci-layout");
     std::fs::write(&marker, br#"{"imageLayoutVersion":"1.0.0"}"#).map_err(Error::io(&marker))?;
     fill(tmp.path())?;
-    // An empty directory (as Bazel pre-creates for a tree artifact) may be replaced.
-    if out.is_dir() {
+    // An empty directory may be replaced (checked above).
+    if std::fs::symlink_metadata(out).is_ok_and(|m| m.is_dir()) {
         std::fs::remove_dir(out).map_err(Error::io(out))?;
     }
-    let kept = tmp.keep();
-    std::fs::rename(&kept, out).map_err(Error::io(out))
+    std::fs::rename(tmp.path(), out).map_err(Error::io(out))?;
+    // Renamed: nothing is left for the guard to remove.
+    let _ = tmp.keep();
+    Ok(())
 }

@@ -1,5 +1,6 @@
 //! OCI images, byte-reproducible: image configs, manifests and indexes (with the `oci-spec`
-//! types), image layout directories and `docker load` tarballs.
+//! types), image layout directories and `docker load` tarballs; and any layout read back,
+//! checked as untrusted input (`read`).
 //!
 //! JSON goes through [`canonical_json`] (sorted keys, no whitespace), so that maps that
 //! `oci-spec` keeps as `HashMap`s serialise the same on every run.
@@ -8,14 +9,17 @@ mod config;
 mod docker_archive;
 mod layout;
 mod media_type;
+mod read;
+mod resolve;
 
 use std::io::Read;
 use std::path::Path;
 
 pub use config::{build_config, ImageSpec, NewLayer};
 pub use docker_archive::write_docker_archive;
-pub use layout::{read_image, write_image_layout, write_index_layout, Image, LayerBlob};
+pub use layout::{write_image_layout, write_imported_layout, write_index_layout};
 pub use media_type::LayerMediaType;
+pub use read::{read_image, select_image, Image, LayerBlob, LayerReader, Selector};
 
 use sha2::{Digest, Sha256};
 

@@ -1,12 +1,14 @@
 //! The small system files of a distroless image, generated rather than taken from packages
 //! whose maintainer scripts never run: `/etc/passwd` and `/etc/group`, the dpkg `status.d`
-//! metadata that vulnerability scanners read, the CA bundle and Java trust store, and compiled
-//! locales picked from the packages that ship them.
+//! metadata that vulnerability scanners read, the CA bundle and Java trust store, compiled
+//! locales picked from the packages that ship them, and `/etc/ld.so.cache`.
 //!
 //! Every function returns [`layer::Entry`] values (or bytes) that are identical on every run.
 
 pub mod cacerts;
+pub mod elf;
 pub mod keystore;
+pub mod ld_so_cache;
 pub mod locale;
 pub mod status;
 pub mod users;
