@@ -16,8 +16,9 @@ load("//private:locale.bzl", _locale = "locale")
 load("//private:oci_image.bzl", _oci_image = "oci_image")
 load("//private:oci_index.bzl", _oci_index = "oci_index")
 load("//private:oci_push.bzl", _oci_push = "oci_push")
-load("//private:platforms.bzl", "oci_platform")
+load("//private:platforms.bzl", "PLATFORM_CPUS", "oci_platform", "platform_setting")
 load("//private:providers.bzl", _ImageInfo = "ImageInfo", _IndexInfo = "IndexInfo", _LayerInfo = "LayerInfo")
+load("//private:tar_layer.bzl", _tar_layer = "tar_layer")
 
 DebInfo = _DebInfo
 ImageInfo = _ImageInfo
@@ -32,6 +33,7 @@ locale = _locale
 oci_image = _oci_image
 oci_index = _oci_index
 oci_push = _oci_push
+tar_layer = _tar_layer
 
 def distroless_image(
         name,
@@ -55,9 +57,14 @@ def distroless_image(
     Creates, for each Debian architecture `A` (OCI name `O`: amd64, arm64, arm, s390x, ppc64le):
     `<name>_O` (an OCI image layout directory), `<name>_O_tar` (a `docker load` tarball
     tagged `<repository>:<tag>-O`) and `<name>_O_sbom` (SPDX 2.3 JSON); and `<name>`, the OCI
-    image index over all of them, with `<name>_sbom` covering every platform. `<name>_push` and
+    image index over all of them, with `<name>_sbom` covering every platform; and
+    `<name>_for_platform`, an alias of the image for the target platform (`--platforms`: Linux
+    on `@platforms//cpu:x86_64`, `aarch64`/`arm64`, `armv7`/`arm`, `s390x`, `ppc64le`,
+    `riscv64`, `i386`/`x86_32`), which is what rules_oci's `oci_image(base = ...)` takes; a
+    platform outside `architectures` is an error naming the ones there are. `<name>_push` and
     `<name>_O_push` push the index or one image: `bazel run :<name>_push -- REGISTRY/REPO:TAG`
-    (see `oci_push`; tagged `manual`, so `//...` does not build them).
+    (see `oci_push`; tagged `manual`, so `//...` does not build them); with `--key`, they sign
+    it and attest its SBOM.
 
     `{arch}` in `base` and `layers` is replaced by the Debian architecture and `{oci_arch}` by
     the OCI one, so that `":libc6_{arch}"` picks each architecture's package layer and
@@ -85,6 +92,7 @@ def distroless_image(
     repository = repository or native.package_name() or name
     push_kwargs = dict(kwargs, tags = kwargs.get("tags", []) + ["manual"])
     images = []
+    for_platform = {}
     for arch in architectures:
         oci_arch, variant = oci_platform(arch)
         image = "%s_%s" % (name, oci_arch)
@@ -119,8 +127,21 @@ def distroless_image(
             lock = lock,
             **kwargs
         )
-        _oci_push(name = image + "_push", image = image, **push_kwargs)
+        _oci_push(name = image + "_push", image = image, sbom = image + "_sbom", **push_kwargs)
         images.append(image)
+        for cpu in PLATFORM_CPUS[arch]:
+            for_platform[platform_setting(cpu)] = image
+    native.alias(
+        name = name + "_for_platform",
+        actual = select(
+            for_platform,
+            no_match_error = "%s_for_platform: no image for the target platform (--platforms); there are images for Linux on %s" % (
+                name,
+                ", ".join(["@platforms//cpu:" + cpu for arch in architectures for cpu in PLATFORM_CPUS[arch]]),
+            ),
+        ),
+        **kwargs
+    )
     _oci_index(
         name = name,
         annotations = annotations,
@@ -128,7 +149,7 @@ def distroless_image(
         tag = tag,
         **kwargs
     )
-    _oci_push(name = name + "_push", image = name, **push_kwargs)
+    _oci_push(name = name + "_push", image = name, sbom = name + "_sbom", **push_kwargs)
     _image_sbom(
         name = name + "_sbom",
         images = images,

@@ -18,11 +18,13 @@ _deb_hub = repository_rule(
     },
 )
 
-def _debian_impl(module_ctx):
+def _declare_locks(module_ctx, only_module = None):
     root_deps = []
     root_dev_deps = []
     for mod in module_ctx.modules:
         for lock in mod.tags.lock:
+            if only_module and mod.name != only_module:
+                fail("%s: the image_locks extension holds the lockfiles of %s's own images; use `debian` from @rules_debimage//distroless:extensions.bzl for yours" % (mod.name, only_module))
             text = module_ctx.read(lock.lockfile)
             data = json.decode(text, default = None)
             if data == None:
@@ -45,10 +47,20 @@ def _debian_impl(module_ctx):
             )
             if mod.is_root:
                 (root_dev_deps if module_ctx.is_dev_dependency(lock) else root_deps).append(lock.name)
+
+    # reproducible: the repositories follow from the lockfiles alone (each download is pinned
+    # by sha256), so Bazel need not record them in a MODULE.bazel.lock.
     return module_ctx.extension_metadata(
         root_module_direct_deps = root_deps,
         root_module_direct_dev_deps = root_dev_deps,
+        reproducible = True,
     )
+
+def _debian_impl(module_ctx):
+    return _declare_locks(module_ctx)
+
+def _image_locks_impl(module_ctx):
+    return _declare_locks(module_ctx, only_module = "rules_debimage")
 
 _lock = tag_class(
     doc = "A lockfile written by debimage-lock.",
@@ -61,5 +73,17 @@ _lock = tag_class(
 debian = module_extension(
     implementation = _debian_impl,
     doc = "Declares one sha256-pinned download per locked .deb (fetched only when a build needs it) and a hub repository per lockfile.",
+    tag_classes = {"lock": _lock},
+)
+
+# The lockfiles of this repository's own images (debian12, debian13), used without
+# dev_dependency so that any module can build @rules_debimage//static:debian12 and the like.
+# A separate extension rather than a `debian` tag: an extension's repositories share one
+# namespace across every module that uses it, so a user's own `debian.lock(name = "debian12")`
+# would clash with ours, and each evaluation of the user's `debian` would re-read our locks.
+# This one is evaluated only when a build needs one of its repositories.
+image_locks = module_extension(
+    implementation = _image_locks_impl,
+    doc = "Internal: the lockfiles of rules_debimage's own images (tags from other modules are refused).",
     tag_classes = {"lock": _lock},
 )

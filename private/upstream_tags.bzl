@@ -11,7 +11,8 @@ def upstream_tags(name, images):
     (static, base, cc, python3) or "java21_debian13"; `<prefix>` is its name without the
     distribution ("" or "java21_"). For tag `T` (latest, nonroot, debug, debug-nonroot) of
     variant suffix `S`, this declares `<prefix>T` (the index `<image>S`), `<prefix>T_<oci
-    arch>` and `<prefix>T_<oci arch>_tar` (one platform's layout and docker tarball) and
+    arch>` and `<prefix>T_<oci arch>_tar` (one platform's layout and docker tarball),
+    `<prefix>T_for_platform` (the layout of the target platform, as a rules_oci base) and
     `<prefix>T_push` (tagged manual, as the image's own push target); and `<prefix>T_test`,
     which checks that the amd64 image behind the tag has the user and working directory its
     name promises (nonroot or root) and busybox exactly when it is a debug tag.
@@ -31,6 +32,10 @@ def upstream_tags(name, images):
             native.alias(
                 name = prefix + tag,
                 actual = ":" + variant,
+            )
+            native.alias(
+                name = prefix + tag + "_for_platform",
+                actual = ":%s_for_platform" % variant,
             )
             native.alias(
                 name = prefix + tag + "_push",

@@ -1,7 +1,7 @@
 //! `debimage layer`: one deterministic layer from any mix of sources.
 
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
@@ -34,6 +34,21 @@ pub struct LayerArgs {
     /// bin/busybox=busybox/busybox; repeatable.
     #[arg(long = "move", value_parser = parse_move)]
     moves: Vec<(String, String)>,
+    /// A tar file whose entries go into the layer (repeatable): plain, gzip, zstd, xz or bzip2,
+    /// told by its first bytes. Owned by 0:0 unless --tar-keep-owners; mtimes are --mtime.
+    #[arg(long = "tar")]
+    tars: Vec<PathBuf>,
+    /// A directory of each --tar (e.g. node-v22.1.0-linux-x64) whose contents become the
+    /// layer's root; an entry outside it is an error.
+    #[arg(long, value_parser = parse_dir)]
+    tar_strip_prefix: Option<String>,
+    /// A directory (e.g. /opt/app) that every --tar entry goes under, after
+    /// --tar-strip-prefix.
+    #[arg(long, value_parser = parse_dir)]
+    tar_prefix: Option<String>,
+    /// Keep the numeric owners recorded in each --tar (never its owner names) instead of 0:0.
+    #[arg(long)]
+    tar_keep_owners: bool,
     /// /etc/passwd from a JSON list of {name, uid, gid, gecos, home, shell}.
     #[arg(long)]
     passwd: Option<PathBuf>,
@@ -55,6 +70,13 @@ pub struct LayerArgs {
     output: LayerOutput,
 }
 
+fn parse_dir(value: &str) -> Result<String, String> {
+    match layer::normalize_path(value) {
+        Ok(Some(p)) => Ok(p),
+        _ => Err(format!("{value:?} is not a usable directory path")),
+    }
+}
+
 fn parse_move(value: &str) -> Result<(String, String), String> {
     let (from, to) = value
         .split_once('=')
@@ -71,11 +93,30 @@ pub fn open_deb(path: &Path) -> Result<deb::DebReader<BufReader<File>>> {
     deb::DebReader::new(BufReader::new(file)).with_context(|| path.display().to_string())
 }
 
+/// A tar file's entries (decompressed as its magic bytes say, by `image_fs::open_tar`),
+/// refused early with a clear message when its first block is no ustar/GNU/pax header (nor
+/// an empty archive's zeros).
+fn open_tar(path: &Path) -> Result<impl Read> {
+    let name = path.display().to_string();
+    let mut data = crate::image_fs::open_tar(path)?;
+    let mut block = Vec::with_capacity(512);
+    (&mut data)
+        .take(512)
+        .read_to_end(&mut block)
+        .with_context(|| format!("{name}: cannot decompress"))?;
+    let is_header = block.len() == 512 && block[257..262] == *b"ustar";
+    if !is_header && block.iter().any(|b| *b != 0) {
+        bail!("{name}: not a tar file (plain or gzip, zstd, xz, bzip2 compressed)");
+    }
+    Ok(std::io::Cursor::new(block).chain(data))
+}
+
 pub fn run(args: LayerArgs) -> Result<()> {
     let options = TarOptions {
         filter: PathFilter::new(&args.include, &args.exclude)?,
         merged_usr: args.merged_usr,
         moves: args.moves.clone(),
+        ..Default::default()
     };
     let mut layer = Layer::new();
     for path in &args.debs {
@@ -98,6 +139,22 @@ pub fn run(args: LayerArgs) -> Result<()> {
                     .with_context(|| path.display().to_string())?;
             }
         }
+    }
+    let tar_options = TarOptions {
+        strip_prefix: args.tar_strip_prefix.clone(),
+        prefix: args.tar_prefix.clone(),
+        owner: (!args.tar_keep_owners).then_some((0, 0)),
+        ..Default::default()
+    };
+    for path in &args.tars {
+        let mut data = open_tar(path)?;
+        let name = || path.display().to_string();
+        layer
+            .add_tar_with(&mut data, &tar_options)
+            .with_context(name)?;
+        // To the end of the stream: the tar ends before the compression's trailer, whose
+        // checksum (gzip's CRC-32, zstd's and xz's) is only checked there.
+        std::io::copy(&mut data, &mut std::io::sink()).with_context(name)?;
     }
     if let Some(path) = &args.passwd {
         let users: Vec<rootfs::User> = read_json(path)?;
@@ -140,7 +197,7 @@ pub fn run(args: LayerArgs) -> Result<()> {
         }
     }
     if layer.entries().next().is_none() {
-        bail!("nothing to put in the layer: give --deb, --passwd, --group, --cacerts or --entries");
+        bail!("nothing to put in the layer: give --deb, --tar, --passwd, --group, --cacerts or --entries");
     }
 
     args.output.write(&layer)

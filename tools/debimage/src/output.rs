@@ -9,8 +9,19 @@ use anyhow::{Context, Result};
 use layer::Layer;
 
 /// Writes through a temporary file next to `path`, renamed into place only on success (the
-/// temporary file is removed on failure).
+/// temporary file is removed on failure). A `path` that is no regular file, e.g. `/dev/stdout`
+/// or a pipe, is written to directly: a rename would replace it.
 pub fn write_atomically<T>(path: &Path, write: impl FnOnce(&mut File) -> Result<T>) -> Result<T> {
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        let value = write(&mut file)?;
+        file.flush()
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        return Ok(value);
+    }
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -86,5 +97,41 @@ impl LayerOutput {
             write_atomically(path, |file| Ok(file.write_all(layer.listing().as_bytes())?))?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    /// `--listing-out /dev/stdout` and the like: the special file stays, the bytes go through.
+    #[test]
+    fn writes_through_a_fifo_instead_of_replacing_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || {
+                let mut text = String::new();
+                File::open(fifo).unwrap().read_to_string(&mut text).unwrap();
+                text
+            })
+        };
+        write_atomically(&fifo, |file| Ok(file.write_all(b"listing\n")?)).unwrap();
+        // Before joining: a replaced FIFO would leave the reader waiting for ever.
+        use std::os::unix::fs::FileTypeExt;
+        assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+        assert_eq!(reader.join().unwrap(), "listing\n");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temporary file left"
+        );
     }
 }

@@ -173,48 +173,118 @@ fn corrupt_xz() {
     assert!(message.starts_with("data.tar.xz: "), "{message}");
 }
 
-#[test]
-fn hostile_paths_and_entry_types() {
-    let cases: [(&str, Vec<Raw>, &str); 7] = [
-        ("dotdot", vec![file("./../etc/passwd", b"x")], "data.tar: ./../etc/passwd: path contains \"..\""),
-        ("absolute", vec![file("/etc/passwd", b"x")], "data.tar: /etc/passwd: absolute path in a package"),
+/// Crafted tar entries and the message each gets (after the input's name).
+fn hostile_entries() -> Vec<(&'static str, Vec<Raw<'static>>, &'static str)> {
+    vec![
+        ("dotdot", vec![file("./../etc/passwd", b"x")], "./../etc/passwd: path contains \"..\""),
+        ("absolute", vec![file("/etc/passwd", b"x")], "/etc/passwd: absolute path in the archive"),
         (
             "device",
             vec![Raw { name: "./dev/sda", typeflag: b'4', data: b"", link: "" }],
-            "data.tar: dev/sda: device nodes are not allowed in a layer",
+            "dev/sda: device nodes are not allowed in a layer",
         ),
         (
             "fifo",
             vec![Raw { name: "./run/fifo", typeflag: b'6', data: b"", link: "" }],
-            "data.tar: run/fifo: FIFOs are not allowed in a layer",
+            "run/fifo: FIFOs are not allowed in a layer",
         ),
         (
             "symlink_escape",
             vec![Raw { name: "./usr/lib/evil", typeflag: b'2', data: b"", link: "../../../etc/shadow" }],
-            "data.tar: usr/lib/evil: symlink target \"../../../etc/shadow\" climbs out of the image root",
+            "usr/lib/evil: symlink target \"../../../etc/shadow\" climbs out of the image root",
         ),
         (
             "hardlink_missing",
             vec![Raw { name: "./bin/a", typeflag: b'1', data: b"", link: "./bin/missing" }],
-            "data.tar: bin/a: hardlink to bin/missing, which is not in the layer (yet)",
+            "bin/a: hardlink to bin/missing, which is not in the layer (yet)",
         ),
         (
             "hardlink_outside",
             vec![Raw { name: "./bin/a", typeflag: b'1', data: b"", link: "../../etc/shadow" }],
-            "data.tar: ../../etc/shadow: path contains \"..\"",
+            "../../etc/shadow: path contains \"..\"",
         ),
-    ];
-    for (case, entries, want) in cases {
-        assert_eq!(fails(case, &deb(&entries)), want, "{case}");
-    }
+        (
+            "duplicate",
+            vec![file("./etc/x", b"one"), file("./etc/x", b"two")],
+            "etc/x: added twice with different content (file 0644 0:0 of 3 bytes and file 0644 0:0 of 3 bytes)",
+        ),
+    ]
 }
 
 #[test]
-fn conflicting_duplicate_inside_a_package() {
-    let entries = [file("./etc/x", b"one"), file("./etc/x", b"two")];
+fn hostile_paths_and_entry_types() {
+    for (case, entries, want) in hostile_entries() {
+        assert_eq!(
+            fails(case, &deb(&entries)),
+            format!("data.tar: {want}"),
+            "{case}"
+        );
+    }
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    gzip_at(bytes, flate2::Compression::default())
+}
+
+fn gzip_at(bytes: &[u8], level: flate2::Compression) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), level);
+    encoder.write_all(bytes).expect("gzip");
+    encoder.finish().expect("gzip")
+}
+
+/// `debimage layer --tar`: the same checks as for .deb data, whatever the compression.
+#[test]
+fn hostile_tar_files() {
+    for (case, entries, want) in hostile_entries() {
+        let plain = tar(&entries);
+        let zstd = zstd::encode_all(&plain[..], 3).expect("zstd");
+        for (ext, bytes) in [
+            ("tar", plain.clone()),
+            ("tar.gz", gzip(&plain)),
+            ("tar.zst", zstd),
+        ] {
+            let name = format!("{case}.{ext}");
+            let message = layer_fails(&["--tar", &name], &[(&name, &bytes)]);
+            assert_eq!(message, format!("{name}: {want}"), "{name}");
+        }
+    }
+    let outside = tar(&[file("./app-1.0/bin/app", b"x"), file("./etc/passwd", b"x")]);
     assert_eq!(
-        fails("duplicate", &deb(&entries)),
-        "data.tar: etc/x: added twice with different content (file 0644 0:0 of 3 bytes and file 0644 0:0 of 3 bytes)"
+        layer_fails(
+            &["--tar", "app.tar", "--tar-strip-prefix", "app-1.0"],
+            &[("app.tar", &outside)]
+        ),
+        "app.tar: etc/passwd: not under the stripped prefix app-1.0"
+    );
+    // Stored (uncompressed) deflate blocks, one content byte flipped: only gzip's CRC-32 at
+    // the end of the stream, after the tar's end, tells.
+    let mut corrupt = gzip_at(
+        &tar(&[file("./etc/x", &[7; 100_000])]),
+        flate2::Compression::none(),
+    );
+    let at = corrupt.len() * 3 / 4;
+    corrupt[at] ^= 0xff;
+    assert_eq!(
+        layer_fails(
+            &["--tar", "corrupt.tar.gz"],
+            &[("corrupt.tar.gz", &corrupt)]
+        ),
+        "corrupt.tar.gz: corrupt gzip stream does not have a matching checksum"
+    );
+    for (name, bytes) in [
+        ("text.tar", b"not a tar\n".repeat(100)),
+        ("short.tar", b"x".to_vec()),
+        ("text.tar.gz", gzip(b"not a tar")),
+    ] {
+        assert_eq!(
+            layer_fails(&["--tar", name], &[(name, &bytes)]),
+            format!("{name}: not a tar file (plain or gzip, zstd, xz, bzip2 compressed)")
+        );
+    }
+    assert_eq!(
+        layer_fails(&["--tar", "missing.tar"], &[]),
+        "cannot open missing.tar: No such file or directory (os error 2)"
     );
 }
 

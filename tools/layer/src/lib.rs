@@ -30,22 +30,56 @@ pub struct TarOptions {
     /// Path prefixes to relocate, `(from, to)`, normalised (e.g. `bin/busybox` to
     /// `busybox/busybox`); applied after the filter, first match wins.
     pub moves: Vec<(String, String)>,
+    /// A directory of the archive (normalised) whose contents become the root, e.g.
+    /// `node-v22.1.0-linux-x64` of a release tarball; applied first, and an entry outside it
+    /// is an error.
+    pub strip_prefix: Option<String>,
+    /// A directory (normalised) that every entry goes under, e.g. `nodejs`; applied last.
+    pub prefix: Option<String>,
+    /// The owner `(uid, gid)` of every entry, instead of the archive's numeric ones (owner
+    /// names are never used).
+    pub owner: Option<(u64, u64)>,
 }
 
 impl TarOptions {
-    fn relocate(&self, path: String) -> String {
+    /// The path below `strip_prefix`; `None` for the root (the stripped directory itself).
+    fn strip(&self, path: String) -> Result<Option<String>, Error> {
+        let Some(strip) = &self.strip_prefix else {
+            return Ok(Some(path));
+        };
+        if path == *strip {
+            return Ok(None);
+        }
+        match path
+            .strip_prefix(strip.as_str())
+            .and_then(|r| r.strip_prefix('/'))
+        {
+            Some(rest) => Ok(Some(rest.to_string())),
+            None => Err(Error::entry(
+                &path,
+                format!("not under the stripped prefix {strip}"),
+            )),
+        }
+    }
+
+    fn relocate(&self, mut path: String) -> String {
         for (from, to) in &self.moves {
             if path == *from {
-                return to.clone();
+                path = to.clone();
+                break;
             }
             if let Some(rest) = path
                 .strip_prefix(from.as_str())
                 .and_then(|r| r.strip_prefix('/'))
             {
-                return format!("{to}/{rest}");
+                path = format!("{to}/{rest}");
+                break;
             }
         }
-        path
+        match &self.prefix {
+            Some(prefix) => format!("{prefix}/{path}"),
+            None => path,
+        }
     }
 }
 
@@ -145,12 +179,20 @@ impl Layer {
         let mut archive = tar::Archive::new(reader);
         for item in archive.entries()? {
             let mut item = item?;
+            if item.header().entry_type() == tar::EntryType::XGlobalHeader {
+                continue; // pax defaults for the entries that follow (git archive: a comment)
+            }
             let raw_path = String::from_utf8_lossy(&item.path_bytes()).into_owned();
             if raw_path.starts_with('/') {
-                // Packages use "./" paths; an absolute one is a crafted archive.
-                return Err(Error::entry(&raw_path, "absolute path in a package"));
+                // Packages use "./" paths, GNU tar and bsdtar strip a leading '/': an absolute
+                // one is a crafted archive.
+                return Err(Error::entry(&raw_path, "absolute path in the archive"));
             }
-            let Some(mut path) = normalize_path(&raw_path)? else {
+            let Some(mut path) = normalize_path(&raw_path)?
+                .map(|p| options.strip(p))
+                .transpose()?
+                .flatten()
+            else {
                 continue; // the root directory itself
             };
             if !options.filter.keeps(&path) {
@@ -159,8 +201,10 @@ impl Layer {
             path = options.relocate(path);
             let header = item.header();
             let mode = header.mode()? & 0o7777;
-            let uid = header.uid()?;
-            let gid = header.gid()?;
+            let (uid, gid) = match options.owner {
+                Some(owner) => owner,
+                None => (header.uid()?, header.gid()?),
+            };
             let link = || -> Result<String, Error> {
                 let target = item
                     .link_name_bytes()
@@ -172,8 +216,18 @@ impl Layer {
                 tar::EntryType::Symlink => Kind::Symlink(link()?),
                 tar::EntryType::Link => {
                     let target = normalize_path(&link()?)?
-                        .map(|t| options.relocate(t))
                         .ok_or_else(|| Error::entry(&path, "hardlink to the root directory"))?;
+                    let target = options
+                        .strip(target.clone())
+                        .ok()
+                        .flatten()
+                        .map(|t| options.relocate(t))
+                        .ok_or_else(|| {
+                            Error::entry(
+                                &path,
+                                format!("hardlink to {target}, outside the stripped prefix"),
+                            )
+                        })?;
                     match options
                         .merged_usr
                         .then(|| merged_usr_path(&target))
@@ -293,5 +347,90 @@ mod tests {
             "doc/x/copyright"
         );
         assert_eq!(options.relocate("usr/share/docs".into()), "usr/share/docs");
+    }
+
+    fn tar_of(entries: &[(&str, tar::EntryType, &str)]) -> Vec<u8> {
+        let mut builder = tar::Builder::new(Vec::new());
+        for (path, kind, link) in entries {
+            let mut header = tar::Header::new_gnu();
+            header.set_entry_type(*kind);
+            header.set_mode(if *kind == tar::EntryType::Directory {
+                0o750
+            } else {
+                0o640
+            });
+            header.set_uid(1000);
+            header.set_gid(1001);
+            header.set_username("alice").unwrap();
+            if !link.is_empty() {
+                header.set_link_name(link).unwrap();
+            }
+            let data: &[u8] = if *kind == tar::EntryType::Regular {
+                b"x"
+            } else {
+                b""
+            };
+            header.set_size(data.len() as u64);
+            builder.append_data(&mut header, path, data).unwrap();
+        }
+        builder.into_inner().unwrap()
+    }
+
+    /// `git archive --prefix=node-v1/`'s shape: a pax global header (the commit id) first.
+    #[test]
+    fn strips_a_prefix_adds_one_and_sets_owners() {
+        use tar::EntryType::{Directory, Link, Regular, Symlink};
+        let tar = tar_of(&[
+            ("pax_global_header", tar::EntryType::XGlobalHeader, ""),
+            ("./", Directory, ""),
+            ("node-v1/", Directory, ""),
+            ("node-v1/bin/node", Regular, ""),
+            ("node-v1/bin/nodejs", Link, "node-v1/bin/node"),
+            ("node-v1/lib/libnode.so", Symlink, "../bin/node"),
+        ]);
+        let options = TarOptions {
+            strip_prefix: Some("node-v1".into()),
+            prefix: Some("opt/nodejs".into()),
+            owner: Some((0, 0)),
+            ..Default::default()
+        };
+        let mut layer = Layer::new();
+        layer.add_tar_with(&tar[..], &options).unwrap();
+        assert_eq!(
+            layer.listing(),
+            "/opt d 0755 0:0 0\n/opt/nodejs d 0755 0:0 0\n/opt/nodejs/bin d 0755 0:0 0\n\
+             /opt/nodejs/bin/node f 0640 0:0 1\n/opt/nodejs/bin/nodejs h 0640 0:0 0 opt/nodejs/bin/node\n\
+             /opt/nodejs/lib d 0755 0:0 0\n/opt/nodejs/lib/libnode.so l 0640 0:0 0 ../bin/node\n"
+        );
+
+        // Without `owner`, the archive's numeric owners stay (its names do not matter).
+        let mut layer = Layer::new();
+        layer.add_tar(&tar[..]).unwrap();
+        assert!(layer
+            .listing()
+            .contains("/node-v1/bin/node f 0640 1000:1001 1\n"));
+    }
+
+    #[test]
+    fn refuses_entries_outside_the_stripped_prefix() {
+        use tar::EntryType::{Link, Regular};
+        let options = TarOptions {
+            strip_prefix: Some("node-v1".into()),
+            ..Default::default()
+        };
+        let outside = tar_of(&[("node-v1/a", Regular, ""), ("node-v10/b", Regular, "")]);
+        let err = Layer::new()
+            .add_tar_with(&outside[..], &options)
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "node-v10/b: not under the stripped prefix node-v1"
+        );
+        let link = tar_of(&[("node-v1/a", Link, "etc/passwd")]);
+        let err = Layer::new().add_tar_with(&link[..], &options).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "a: hardlink to etc/passwd, outside the stripped prefix"
+        );
     }
 }

@@ -116,7 +116,9 @@ fn write_entry(
     primaries: &HashMap<&str, &str>,
     mtime: u64,
 ) -> Result<(), Error> {
-    // Hardlink groups: the primary gets the data (and the original file's metadata).
+    // Hardlink groups: the primary gets the data (and the original file's metadata) under
+    // its own path.
+    let path = entry.path.as_str();
     let (entry, kind) = match primaries.get(entry.path.as_str()) {
         Some(&primary) if primary == entry.path => {
             let original = match &entry.kind {
@@ -135,9 +137,9 @@ fn write_entry(
         Kind::Hardlink(t) => (b'1', &[], t),
     };
     let name = if typeflag == b'5' {
-        format!("{}/", entry.path)
+        format!("{path}/")
     } else {
-        entry.path.clone()
+        path.to_string()
     };
     let size = data.len() as u64;
 
@@ -158,7 +160,7 @@ fn write_entry(
         pax_record(&mut pax, "size", &size.to_string());
     }
     if !pax.is_empty() {
-        let pax_name = format!("PaxHeaders/{}", truncate(&entry.path, 80));
+        let pax_name = format!("PaxHeaders/{}", truncate(path, 80));
         let header = ustar_header(
             "",
             &pax_name,
@@ -300,6 +302,53 @@ impl<W: Write> Write for HashingWriter<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A link that sorts before its target becomes the data's carrier, at its own path; the
+    /// target becomes the link (a tar had them the other way round).
+    #[test]
+    fn hardlink_groups_carry_the_data_at_the_first_path() {
+        use crate::{Entry, Kind, Layer};
+        let mut layer = Layer::new();
+        let entry = |path: &str, kind| Entry {
+            path: path.into(),
+            kind,
+            mode: 0o755,
+            uid: 0,
+            gid: 0,
+            implicit: false,
+        };
+        layer
+            .add(entry("bin/tool-b", Kind::File(b"data".to_vec())))
+            .unwrap();
+        layer
+            .add(entry("bin/tool-a", Kind::Hardlink("bin/tool-b".into())))
+            .unwrap();
+        let (tar, _) = write_entries(&layer, Vec::new(), 0).unwrap();
+        let mut archive = tar::Archive::new(&tar[..]);
+        let got: Vec<(String, tar::EntryType, Option<String>, u64)> = archive
+            .entries()
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                let link = e.link_name().unwrap().map(|l| l.display().to_string());
+                let path = e.path().unwrap().display().to_string();
+                (path, e.header().entry_type(), link, e.size())
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("bin/".into(), tar::EntryType::Directory, None, 0),
+                ("bin/tool-a".into(), tar::EntryType::Regular, None, 4),
+                (
+                    "bin/tool-b".into(),
+                    tar::EntryType::Link,
+                    Some("bin/tool-a".into()),
+                    0
+                ),
+            ]
+        );
+    }
 
     #[test]
     fn pax_record_length_counts_itself() {
