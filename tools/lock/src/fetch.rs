@@ -110,18 +110,35 @@ impl Fetcher {
         Ok(out.stdout)
     }
 
+    fn cache_path(&self, sha256: &str) -> PathBuf {
+        self.cache_dir.join("sha256").join(sha256)
+    }
+
+    /// The cached file with `sha256`, when the cache has it and it still has that sum.
+    pub fn cached(&self, sha256: &str) -> Option<Vec<u8>> {
+        let bytes = std::fs::read(self.cache_path(sha256)).ok()?;
+        (hex::encode(sha2::Sha256::digest(&bytes)) == sha256).then_some(bytes)
+    }
+
+    /// Keeps `bytes`, whose sum the caller has checked to be `sha256`, in the cache.
+    pub fn store(&self, sha256: &str, bytes: &[u8]) -> Result<(), FetchError> {
+        let path = self.cache_path(sha256);
+        write_atomically(&path, bytes).map_err(|error| FetchError::Cache {
+            path: path.display().to_string(),
+            error,
+        })
+    }
+
     /// The file with `sha256`: from the cache when it is there (and still has that sum),
     /// else from the first of `urls` that serves it, then cached.
     pub fn get_by_sha256(&self, urls: &[String], sha256: &str) -> Result<Fetched, FetchError> {
-        let path = self.cache_dir.join("sha256").join(sha256);
-        if let Ok(bytes) = std::fs::read(&path) {
-            if hex::encode(sha2::Sha256::digest(&bytes)) == sha256 {
-                return Ok(Fetched {
-                    bytes,
-                    from: path.display().to_string(),
-                    cached: true,
-                });
-            }
+        let path = self.cache_path(sha256);
+        if let Some(bytes) = self.cached(sha256) {
+            return Ok(Fetched {
+                bytes,
+                from: path.display().to_string(),
+                cached: true,
+            });
         }
         if urls.is_empty() {
             return Err(FetchError::NoUrl {
@@ -134,10 +151,7 @@ impl Fetcher {
                 Ok(bytes) => {
                     let got = hex::encode(sha2::Sha256::digest(&bytes));
                     if got == sha256 {
-                        write_atomically(&path, &bytes).map_err(|error| FetchError::Cache {
-                            path: path.display().to_string(),
-                            error,
-                        })?;
+                        self.store(sha256, &bytes)?;
                         return Ok(Fetched {
                             bytes,
                             from: url.clone(),
