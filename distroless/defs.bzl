@@ -11,6 +11,7 @@ load("//private:files_layer.bzl", _files_layer = "files_layer")
 load("//private:flatten.bzl", _flatten = "flatten")
 load("//private:image_sbom.bzl", _image_sbom = "image_sbom")
 load("//private:image_test.bzl", "image_structure_test")
+load("//private:java_keystore.bzl", _java_keystore = "java_keystore")
 load("//private:ld_so_cache.bzl", _ld_so_cache = "ld_so_cache")
 load("//private:locale.bzl", _locale = "locale")
 load("//private:oci_image.bzl", _oci_image = "oci_image")
@@ -28,6 +29,7 @@ deb_layer = _deb_layer
 docker_archive = _docker_archive
 flatten = _flatten
 image_sbom = _image_sbom
+java_keystore = _java_keystore
 ld_so_cache = _ld_so_cache
 locale = _locale
 oci_image = _oci_image

@@ -5,6 +5,7 @@ mod conflicts_cmd;
 mod flatten_cmd;
 mod image_cmd;
 mod image_fs;
+mod keystore_cmd;
 mod layer_cmd;
 mod ld_so_cache_cmd;
 mod locale_cmd;
@@ -43,6 +44,9 @@ enum Command {
     /// Write a layer of compiled locales (/usr/lib/locale/<name>) taken from libc-bin and
     /// locales-all, each chosen locale complete in its own directory.
     Locale(locale_cmd::LocaleArgs),
+    /// Write a layer holding a Java trust store (PKCS#12) of the given PEM certificates and
+    /// ca-certificates packages.
+    Keystore(keystore_cmd::KeystoreArgs),
     /// Fail when layers of one image conflict (a path changed by a later layer, or written
     /// below a symlink of an earlier one); identical duplicates are fine.
     CheckConflicts(conflicts_cmd::ConflictArgs),
@@ -72,9 +76,21 @@ enum Command {
 
 fn main() {
     if let Err(err) = run(Cli::parse()) {
-        eprintln!("debimage: error: {err:#}");
+        eprintln!("debimage: error: {}", printable(&format!("{err:#}")));
         std::process::exit(1);
     }
+}
+
+/// `text` with control characters other than newlines escaped: a message quotes names and
+/// fields from untrusted input, which must not drive the terminal (ANSI escapes).
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\n' => "\n".to_string(),
+            c if c.is_control() => c.escape_default().to_string(),
+            c => c.to_string(),
+        })
+        .collect()
 }
 
 fn run(cli: Cli) -> Result<()> {
@@ -82,6 +98,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Layer(args) => layer_cmd::run(args),
         Command::Flatten(args) => flatten_cmd::run(args),
         Command::Locale(args) => locale_cmd::run(args),
+        Command::Keystore(args) => keystore_cmd::run(args),
         Command::CheckConflicts(args) => conflicts_cmd::run(args),
         Command::Image(args) => image_cmd::image(args),
         Command::CheckImage(args) => check_cmd::run(args),
@@ -95,5 +112,16 @@ fn run(cli: Cli) -> Result<()> {
             print!("{}", reader.metadata().control.raw);
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn messages_cannot_drive_the_terminal() {
+        assert_eq!(
+            super::printable("a\u{1b}[2Jb\r\u{9b}c\n  d"),
+            "a\\u{1b}[2Jb\\r\\u{9b}c\n  d"
+        );
     }
 }
