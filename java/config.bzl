@@ -1,4 +1,5 @@
-"""What the java images are made of: Debian 12's OpenJDK 17 JRE on base, and what we leave out."""
+"""What the java images are made of: Debian 12's OpenJDK 17 JRE on base, Debian 13's java_base
+and OpenJDK 21 and 25 on it, and what we leave out."""
 
 load("//base:config.bzl", "BASE_FAMILIES")
 load("//private:doc_files.bzl", "DOC_EXCLUDE", "doc_checks")
@@ -232,6 +233,11 @@ def java17_file_checks(arch, debug):
 # Debian 13: java_base (upstream's: base-nossl with what a JRE needs, the C.utf8 locale and the
 # trust store, no JRE) and Debian's OpenJDK 21 and 25 on it (upstream's are Temurin's, which
 # cannot be fetched here). The debug variants add the JDK, as upstream's.
+
+# Built for amd64 and arm64 only, to keep CI's time in bounds: the JDK layers of the debug
+# variants are ~80 MB .debs each. trixie has openjdk-21 and -25 on armhf and riscv64 too;
+# adding them here is all it takes.
+JAVA_DEBIAN13_ARCHITECTURES = ["amd64", "arm64"]
 
 # What base-nossl (the parent of java_base) already has in status.d.
 NOSSL_STATUS_PACKAGES_DEBIAN13 = STATIC_STATUS_PACKAGES["debian13"] + BASE_FAMILIES["nossl_debian13"]
