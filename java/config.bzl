@@ -3,7 +3,7 @@ and OpenJDK 21 and 25 on it, and what we leave out."""
 
 load("//base:config.bzl", "BASE_FAMILIES")
 load("//private:doc_files.bzl", "DOC_EXCLUDE", "doc_checks")
-load("//static:config.bzl", "STATIC_STATUS_PACKAGES")
+load("//static:config.bzl", "DEBIAN12_ARCHITECTURES", "STATIC_STATUS_PACKAGES")
 
 # As upstream's java_base. Java 17 takes its encodings from the C library's locale: the image
 # has libc-bin's C.utf8 (JAVA17_LOCALE_FILES). Upstream sets no JAVA_HOME; its
@@ -111,17 +111,18 @@ DOC_LINKS = {
 def java_home(arch):
     return "/usr/lib/jvm/java-17-openjdk-" + arch
 
-def java17_file_checks(arch, debug):
-    """What every java17 image must (not) hold, for image_test.
+# PKCS#12 (a DER SEQUENCE) holding Debian's CA files by name, "debian:<file>" in a BMPString.
+JAVA_TRUSTSTORE_CHECK = {
+    "content": "(?s-u)^\\x30[\\x82\\x83].*\\x00d\\x00e\\x00b\\x00i\\x00a\\x00n\\x00:\\x00I\\x00S\\x00R\\x00G",
+    "gid": 0,
+    "mode": "0644",
+    "path": "/etc/ssl/certs/java/cacerts",
+    "type": "file",
+    "uid": 0,
+}
 
-    Args:
-      arch: Debian architecture.
-      debug: whether the variant has busybox.
-
-    Returns:
-      image_test file checks.
-    """
-    home = java_home(arch)
+def jre_checks(version, home):
+    """The JRE of Java `version` at `home`, and the /usr/bin/java link to it."""
     return [
         {
             "path": "/usr/bin/java",
@@ -135,10 +136,24 @@ def java17_file_checks(arch, debug):
             "uid": 0,
         },
         {
-            "content": "(?m)^JAVA_VERSION=\"17\\.",
+            "content": "(?m)^JAVA_VERSION=\"%s\\." % version,
             "path": home + "/release",
         },
         {"path": home + "/lib/server/libjvm.so"},
+    ]
+
+def java17_file_checks(arch, debug):
+    """What every java17 image must (not) hold, for image_test.
+
+    Args:
+      arch: Debian architecture.
+      debug: whether the variant has busybox.
+
+    Returns:
+      image_test file checks.
+    """
+    home = java_home(arch)
+    return jre_checks("17", home) + [
         {
             "mode": "0644",
             "path": "/usr/lib/locale/C.utf8/LC_CTYPE",
@@ -160,16 +175,7 @@ def java17_file_checks(arch, debug):
             "target": "/etc/ssl/certs/java/cacerts",
             "type": "symlink",
         },
-        # PKCS#12 (a DER SEQUENCE) holding Debian's CA files by name, "debian:<file>" in a
-        # BMPString.
-        {
-            "content": "(?s-u)^\\x30[\\x82\\x83].*\\x00d\\x00e\\x00b\\x00i\\x00a\\x00n\\x00:\\x00I\\x00S\\x00R\\x00G",
-            "gid": 0,
-            "mode": "0644",
-            "path": "/etc/ssl/certs/java/cacerts",
-            "type": "file",
-            "uid": 0,
-        },
+        JAVA_TRUSTSTORE_CHECK,
         {
             "content": "^-----BEGIN CERTIFICATE-----",
             "path": "/etc/ssl/certs/ca-certificates.crt",
@@ -238,6 +244,12 @@ def java17_file_checks(arch, debug):
 # variants are ~80 MB .debs each. trixie has openjdk-21 and -25 on armhf and riscv64 too;
 # adding them here is all it takes.
 JAVA_DEBIAN13_ARCHITECTURES = ["amd64", "arm64"]
+
+# Distribution -> the architectures its java images are built for.
+JAVA_ARCHITECTURES = {
+    "debian12": DEBIAN12_ARCHITECTURES,
+    "debian13": JAVA_DEBIAN13_ARCHITECTURES,
+}
 
 # What base-nossl (the parent of java_base) already has in status.d.
 NOSSL_STATUS_PACKAGES_DEBIAN13 = STATIC_STATUS_PACKAGES["debian13"] + BASE_FAMILIES["nossl_debian13"]
@@ -354,15 +366,7 @@ JAVA_BASE_COMMON_CHECKS = [
         "exists": False,
         "path": "/usr/sbin/ldconfig",
     },
-    # PKCS#12 (a DER SEQUENCE) holding Debian's CA files by name, as java17's.
-    {
-        "content": "(?s-u)^\\x30[\\x82\\x83].*\\x00d\\x00e\\x00b\\x00i\\x00a\\x00n\\x00:\\x00I\\x00S\\x00R\\x00G",
-        "gid": 0,
-        "mode": "0644",
-        "path": "/etc/ssl/certs/java/cacerts",
-        "type": "file",
-        "uid": 0,
-    },
+    JAVA_TRUSTSTORE_CHECK,
     {"path": "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"},
     {"path": "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"},
     {"path": "/etc/fonts/fonts.conf"},
@@ -419,23 +423,7 @@ def java_debian13_file_checks(version, arch, debug):
       image_test file checks.
     """
     home = java_debian13_home(version, arch)
-    return JAVA_BASE_COMMON_CHECKS + [
-        {
-            "path": "/usr/bin/java",
-            "target": home + "/bin/java",
-            "type": "symlink",
-        },
-        {
-            "mode": "0755",
-            "path": home + "/bin/java",
-            "type": "file",
-            "uid": 0,
-        },
-        {
-            "content": "(?m)^JAVA_VERSION=\"%s\\." % version,
-            "path": home + "/release",
-        },
-        {"path": home + "/lib/server/libjvm.so"},
+    return JAVA_BASE_COMMON_CHECKS + jre_checks(version, home) + [
         {"path": home + "/lib/libfontmanager.so"},
         {
             "path": home + "/lib/security/cacerts",
