@@ -249,7 +249,8 @@ def image_test(name, image, files = [], config = {}, packages = None, **kwargs):
       image: an image target (e.g. `<distroless_image name>_amd64`).
       files: dicts `{path, exists (default True), type: file|directory|symlink|hardlink,
         mode: "0644", uid, gid, target, content (a regular expression)}`.
-      config: expected `{user, workdir, env, entrypoint, cmd, architecture, variant}`.
+      config: expected `{user, workdir, env, entrypoint, cmd, architecture, variant, history}`
+        (history: every entry's created_by, bottom first).
       packages: the exact package names expected in /var/lib/dpkg/status.d.
       **kwargs: common test attributes.
     """
