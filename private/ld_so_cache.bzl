@@ -4,6 +4,8 @@ load(":layer_action.bzl", "DEBIMAGE_ATTRS", "json_file", "layer_action")
 load(":providers.bzl", "ImageInfo", "LayerInfo")
 
 def _ld_so_cache_impl(ctx):
+    if ctx.attr.base and not ctx.attr.base[ImageInfo].layers:
+        fail("%s: base %s has no layers known to Bazel (an oci_layout_image?): its libraries would be missing from the cache" % (ctx.label, ctx.attr.base.label))
     layers = (ctx.attr.base[ImageInfo].layers if ctx.attr.base else []) + [t[LayerInfo] for t in ctx.attr.layers]
     cache = ctx.actions.declare_file(ctx.label.name + ".ld.so.cache")
     args = ctx.actions.args()
