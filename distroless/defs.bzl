@@ -11,6 +11,7 @@ load("//private:files_layer.bzl", _files_layer = "files_layer")
 load("//private:flatten.bzl", _flatten = "flatten")
 load("//private:image_sbom.bzl", _image_sbom = "image_sbom")
 load("//private:image_test.bzl", "image_structure_test")
+load("//private:java_keystore.bzl", _java_keystore = "java_keystore")
 load("//private:ld_so_cache.bzl", _ld_so_cache = "ld_so_cache")
 load("//private:locale.bzl", _locale = "locale")
 load("//private:oci_image.bzl", _oci_image = "oci_image")
@@ -29,6 +30,7 @@ deb_layer = _deb_layer
 docker_archive = _docker_archive
 flatten = _flatten
 image_sbom = _image_sbom
+java_keystore = _java_keystore
 ld_so_cache = _ld_so_cache
 locale = _locale
 oci_image = _oci_image
@@ -65,7 +67,8 @@ def distroless_image(
     `riscv64`, `i386`/`x86_32`), which is what rules_oci's `oci_image(base = ...)` takes; a
     platform outside `architectures` is an error naming the ones there are. `<name>_push` and
     `<name>_O_push` push the index or one image: `bazel run :<name>_push -- REGISTRY/REPO:TAG`
-    (see `oci_push`; tagged `manual`, so `//...` does not build them).
+    (see `oci_push`; tagged `manual`, so `//...` does not build them); with `--key`, they sign
+    it and attest its SBOM.
 
     `{arch}` in `base` and `layers` is replaced by the Debian architecture and `{oci_arch}` by
     the OCI one, so that `":libc6_{arch}"` picks each architecture's package layer and
@@ -129,7 +132,7 @@ def distroless_image(
             lock = lock,
             **kwargs
         )
-        _oci_push(name = image + "_push", image = image, **push_kwargs)
+        _oci_push(name = image + "_push", image = image, sbom = image + "_sbom", **push_kwargs)
         images.append(image)
         for cpu in PLATFORM_CPUS[arch]:
             for_platform[platform_setting(cpu)] = image
@@ -151,7 +154,7 @@ def distroless_image(
         tag = tag,
         **kwargs
     )
-    _oci_push(name = name + "_push", image = name, **push_kwargs)
+    _oci_push(name = name + "_push", image = name, sbom = name + "_sbom", **push_kwargs)
     _image_sbom(
         name = name + "_sbom",
         images = images,

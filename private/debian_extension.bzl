@@ -1,65 +1,7 @@
 """Implementation of the `debian` module extension: lockfiles to pinned, lazy downloads."""
 
 load("@bazel_tools//tools/build_defs/repo:http.bzl", "http_file")
-
-_SUPPORTED_LOCKFILE_VERSION = 1
-
-def repo_safe(text):
-    """Maps a package name or version to characters a repository name may hold."""
-    return "".join([c if c.isalnum() or c in "_-." else "_" for c in text.elems()])
-
-def _spoke_name(distribution, package):
-    return "%s__%s__%s" % (distribution, repo_safe(package["name"]), package["for_arch"])
-
-def _hub_build_files(distribution, packages):
-    """BUILD file text per package directory of the hub, plus //sets."""
-    by_name = {}
-    sets = {}
-    for p in packages:
-        by_name.setdefault(p["name"], []).append(p)
-        for s in p["sets"]:
-            sets.setdefault("%s_%s" % (s, p["for_arch"]), []).append(p)
-    files = {}
-    for name, entries in by_name.items():
-        lines = [
-            'load("%s", "deb_package")' % Label("//private:deb_package.bzl"),
-            "",
-            'package(default_visibility = ["//visibility:public"])',
-        ]
-        for p in entries:
-            lines.append("""
-deb_package(
-    name = "{arch}",
-    arch = "{file_arch}",
-    deb = "@{spoke}//file",
-    depends = {depends},
-    package = "{name}",
-    sha256 = "{sha256}",
-    urls = {urls},
-    version = "{version}",
-)""".format(
-                arch = p["for_arch"],
-                file_arch = p["arch"],
-                spoke = _spoke_name(distribution, p),
-                depends = repr(p["depends"]),
-                name = name,
-                sha256 = p["sha256"],
-                urls = repr(p["urls"]),
-                version = p["version"],
-            ))
-        files[name + "/BUILD.bazel"] = "\n".join(lines) + "\n"
-    set_lines = ['package(default_visibility = ["//visibility:public"])']
-    for set_name in sorted(sets):
-        set_lines.append("""
-filegroup(
-    name = "{name}",
-    srcs = {srcs},
-)""".format(
-            name = set_name,
-            srcs = repr(sorted(["//%s:%s" % (p["name"], p["for_arch"]) for p in sets[set_name]])),
-        ))
-    files["sets/BUILD.bazel"] = "\n".join(set_lines) + "\n"
-    return files
+load(":lockfile.bzl", "hub_build_files", "lockfile_errors", "repo_safe", "spoke_name")
 
 def _deb_hub_impl(rctx):
     for path, content in json.decode(rctx.attr.build_files).items():
@@ -84,21 +26,23 @@ def _declare_locks(module_ctx, only_module = None):
             if only_module and mod.name != only_module:
                 fail("%s: the image_locks extension holds the lockfiles of %s's own images; use `debian` from @rules_debimage//distroless:extensions.bzl for yours" % (mod.name, only_module))
             text = module_ctx.read(lock.lockfile)
-            data = json.decode(text)
-            version = data.get("lockfile_version")
-            if version != _SUPPORTED_LOCKFILE_VERSION:
-                fail("%s: lockfile_version %s, expected %s" % (lock.lockfile, version, _SUPPORTED_LOCKFILE_VERSION))
+            data = json.decode(text, default = None)
+            if data == None:
+                fail("%s: not valid JSON" % lock.lockfile)
+            problem = lockfile_errors(data, str(lock.lockfile))
+            if problem:
+                fail(problem)
             packages = data["packages"]
             for p in packages:
                 http_file(
-                    name = _spoke_name(lock.name, p),
+                    name = spoke_name(lock.name, p),
                     downloaded_file_path = "%s_%s_%s.deb" % (p["name"], repo_safe(p["version"]), p["arch"]),
                     sha256 = p["sha256"],
                     urls = p["urls"],
                 )
             _deb_hub(
                 name = lock.name,
-                build_files = json.encode(_hub_build_files(lock.name, packages)),
+                build_files = json.encode(hub_build_files(lock.name, packages)),
                 lock = text,
             )
             if mod.is_root:

@@ -26,3 +26,10 @@ IndexInfo = provider(
         "layout": "File (directory): the OCI image layout.",
     },
 )
+
+ReleaseInfo = provider(
+    doc = "Images to release: where each goes (repository and tag) and what it is.",
+    fields = {
+        "images": "list of struct(repository, tag, layout: File (directory), sbom: File or None).",
+    },
+)

@@ -379,6 +379,20 @@ _NORMAL_DEPENDENCIES = {
             "x509-cert": Label("@crates__x509-cert-0.2.5//:x509_cert"),
         },
     },
+    "tools/sign": {
+        _COMMON_CONDITION: {
+            "base64": Label("@crates__base64-0.22.1//:base64"),
+            "crypto_secretbox": Label("@crates__crypto_secretbox-0.1.1//:crypto_secretbox"),
+            "hex": Label("@crates__hex-0.4.3//:hex"),
+            "p256": Label("@crates__p256-0.13.2//:p256"),
+            "scrypt": Label("@crates__scrypt-0.11.0//:scrypt"),
+            "serde": Label("@crates__serde-1.0.229//:serde"),
+            "serde_json": Label("@crates__serde_json-1.0.154//:serde_json"),
+            "sha2": Label("@crates__sha2-0.10.9//:sha2"),
+            "thiserror": Label("@crates__thiserror-2.0.21//:thiserror"),
+            "zeroize": Label("@crates__zeroize-1.8.2//:zeroize"),
+        },
+    },
     "tools/testdata": {
         _COMMON_CONDITION: {
             "hex": Label("@crates__hex-0.4.3//:hex"),
@@ -418,6 +432,10 @@ _NORMAL_ALIASES = {
         _COMMON_CONDITION: {
         },
     },
+    "tools/sign": {
+        _COMMON_CONDITION: {
+        },
+    },
     "tools/testdata": {
         _COMMON_CONDITION: {
         },
@@ -452,6 +470,8 @@ _NORMAL_DEV_DEPENDENCIES = {
             "tempfile": Label("@crates__tempfile-3.27.0//:tempfile"),
         },
     },
+    "tools/sign": {
+    },
     "tools/testdata": {
     },
     "tools/vendor_check": {
@@ -479,6 +499,8 @@ _NORMAL_DEV_ALIASES = {
         _COMMON_CONDITION: {
         },
     },
+    "tools/sign": {
+    },
     "tools/testdata": {
     },
     "tools/vendor_check": {
@@ -499,6 +521,8 @@ _PROC_MACRO_DEPENDENCIES = {
     "tools/push": {
     },
     "tools/rootfs": {
+    },
+    "tools/sign": {
     },
     "tools/testdata": {
     },
@@ -521,6 +545,8 @@ _PROC_MACRO_ALIASES = {
     },
     "tools/rootfs": {
     },
+    "tools/sign": {
+    },
     "tools/testdata": {
     },
     "tools/vendor_check": {
@@ -541,6 +567,8 @@ _PROC_MACRO_DEV_DEPENDENCIES = {
     "tools/push": {
     },
     "tools/rootfs": {
+    },
+    "tools/sign": {
     },
     "tools/testdata": {
     },
@@ -569,6 +597,8 @@ _PROC_MACRO_DEV_ALIASES = {
         _COMMON_CONDITION: {
         },
     },
+    "tools/sign": {
+    },
     "tools/testdata": {
     },
     "tools/vendor_check": {
@@ -589,6 +619,8 @@ _BUILD_DEPENDENCIES = {
     "tools/push": {
     },
     "tools/rootfs": {
+    },
+    "tools/sign": {
     },
     "tools/testdata": {
     },
@@ -611,6 +643,8 @@ _BUILD_ALIASES = {
     },
     "tools/rootfs": {
     },
+    "tools/sign": {
+    },
     "tools/testdata": {
     },
     "tools/vendor_check": {
@@ -632,6 +666,8 @@ _BUILD_PROC_MACRO_DEPENDENCIES = {
     },
     "tools/rootfs": {
     },
+    "tools/sign": {
+    },
     "tools/testdata": {
     },
     "tools/vendor_check": {
@@ -652,6 +688,8 @@ _BUILD_PROC_MACRO_ALIASES = {
     "tools/push": {
     },
     "tools/rootfs": {
+    },
+    "tools/sign": {
     },
     "tools/testdata": {
     },
@@ -689,6 +727,7 @@ _CONDITIONS = {
     "cfg(any(target_arch = \"aarch64\", target_arch = \"x86\", target_arch = \"x86_64\"))": ["@rules_rust//rust/platform:aarch64-unknown-linux-gnu", "@rules_rust//rust/platform:x86_64-unknown-linux-gnu"],
     "cfg(any(target_arch = \"aarch64\", target_arch = \"x86_64\", target_arch = \"x86\"))": ["@rules_rust//rust/platform:aarch64-unknown-linux-gnu", "@rules_rust//rust/platform:x86_64-unknown-linux-gnu"],
     "cfg(any(target_arch = \"x86\", target_arch = \"x86_64\"))": ["@rules_rust//rust/platform:x86_64-unknown-linux-gnu"],
+    "cfg(any(target_arch = \"x86_64\", target_arch = \"x86\"))": ["@rules_rust//rust/platform:x86_64-unknown-linux-gnu"],
     "cfg(any(target_os = \"android\", target_os = \"linux\", target_os = \"macos\", target_os = \"hurd\"))": ["@rules_rust//rust/platform:aarch64-unknown-linux-gnu", "@rules_rust//rust/platform:x86_64-unknown-linux-gnu"],
     "cfg(any(target_os = \"dragonfly\", target_os = \"freebsd\", target_os = \"hurd\", target_os = \"illumos\", target_os = \"cygwin\", all(target_os = \"horizon\", target_arch = \"arm\")))": [],
     "cfg(any(target_os = \"freebsd\", target_os = \"netbsd\"))": [],
@@ -1297,6 +1336,16 @@ def crate_repositories():
         urls = ["https://static.crates.io/crates/crypto-common/0.1.7/download"],
         strip_prefix = "crypto-common-0.1.7",
         build_file = Label("//third_party/crates/remote:BUILD.crypto-common-0.1.7.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__crypto_secretbox-0.1.1",
+        sha256 = "b9d6cf87adf719ddf43a805e92c6870a531aedda35ff640442cbaf8674e141e1",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/crypto_secretbox/0.1.1/download"],
+        strip_prefix = "crypto_secretbox-0.1.1",
+        build_file = Label("//third_party/crates/remote:BUILD.crypto_secretbox-0.1.1.bazel"),
     )
 
     maybe(
@@ -2401,6 +2450,16 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__pbkdf2-0.12.2",
+        sha256 = "f8ed6a7761f76e3b9f92dfb0a60a6a6477c61024b775147ff0973a02653abaf2",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/pbkdf2/0.12.2/download"],
+        strip_prefix = "pbkdf2-0.12.2",
+        build_file = Label("//third_party/crates/remote:BUILD.pbkdf2-0.12.2.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__pem-rfc7468-0.7.0",
         sha256 = "88b39c9bfcfc231068454382784bb460aae594343fb030d46e9f50a645418412",
         type = "tar.gz",
@@ -2467,6 +2526,16 @@ def crate_repositories():
         urls = ["https://static.crates.io/crates/pkg-config/0.3.34/download"],
         strip_prefix = "pkg-config-0.3.34",
         build_file = Label("//third_party/crates/remote:BUILD.pkg-config-0.3.34.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__poly1305-0.8.0",
+        sha256 = "8159bd90725d2df49889a078b54f4f79e87f1f8a8444194cdca81d38f5393abf",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/poly1305/0.8.0/download"],
+        strip_prefix = "poly1305-0.8.0",
+        build_file = Label("//third_party/crates/remote:BUILD.poly1305-0.8.0.bazel"),
     )
 
     maybe(
@@ -2801,12 +2870,32 @@ def crate_repositories():
 
     maybe(
         http_archive,
+        name = "crates__salsa20-0.10.2",
+        sha256 = "97a22f5af31f73a954c10289c93e8a50cc23d971e80ee446f1f6f7137a088213",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/salsa20/0.10.2/download"],
+        strip_prefix = "salsa20-0.10.2",
+        build_file = Label("//third_party/crates/remote:BUILD.salsa20-0.10.2.bazel"),
+    )
+
+    maybe(
+        http_archive,
         name = "crates__schannel-0.1.30",
         sha256 = "9cb23c424d8ee841bb4d813677ca237e2a610067d594fec130f87d6093495ab5",
         type = "tar.gz",
         urls = ["https://static.crates.io/crates/schannel/0.1.30/download"],
         strip_prefix = "schannel-0.1.30",
         build_file = Label("//third_party/crates/remote:BUILD.schannel-0.1.30.bazel"),
+    )
+
+    maybe(
+        http_archive,
+        name = "crates__scrypt-0.11.0",
+        sha256 = "0516a385866c09368f0b5bcd1caff3366aace790fcd46e2bb032697bb172fd1f",
+        type = "tar.gz",
+        urls = ["https://static.crates.io/crates/scrypt/0.11.0/download"],
+        strip_prefix = "scrypt-0.11.0",
+        build_file = Label("//third_party/crates/remote:BUILD.scrypt-0.11.0.bazel"),
     )
 
     maybe(
@@ -3994,15 +4083,18 @@ def crate_repositories():
         struct(repo = "crates__base64-0.22.1", is_dev_dep = False),
         struct(repo = "crates__bzip2-0.4.4", is_dev_dep = False),
         struct(repo = "crates__clap-4.5.61", is_dev_dep = False),
+        struct(repo = "crates__crypto_secretbox-0.1.1", is_dev_dep = False),
         struct(repo = "crates__flate2-1.1.11", is_dev_dep = False),
         struct(repo = "crates__futures-util-0.3.34", is_dev_dep = False),
         struct(repo = "crates__hex-0.4.3", is_dev_dep = False),
         struct(repo = "crates__idna_adapter-1.1.0", is_dev_dep = False),
         struct(repo = "crates__oci-client-0.15.0", is_dev_dep = False),
         struct(repo = "crates__oci-spec-0.8.4", is_dev_dep = False),
+        struct(repo = "crates__p256-0.13.2", is_dev_dep = False),
         struct(repo = "crates__pgp-0.15.0", is_dev_dep = False),
         struct(repo = "crates__regex-1.13.2", is_dev_dep = False),
         struct(repo = "crates__reqwest-0.12.28", is_dev_dep = False),
+        struct(repo = "crates__scrypt-0.11.0", is_dev_dep = False),
         struct(repo = "crates__serde-1.0.229", is_dev_dep = False),
         struct(repo = "crates__serde_json-1.0.154", is_dev_dep = False),
         struct(repo = "crates__sha2-0.10.9", is_dev_dep = False),
@@ -4012,5 +4104,6 @@ def crate_repositories():
         struct(repo = "crates__tokio-1.53.3", is_dev_dep = False),
         struct(repo = "crates__x509-cert-0.2.5", is_dev_dep = False),
         struct(repo = "crates__xz2-0.1.7", is_dev_dep = False),
+        struct(repo = "crates__zeroize-1.8.2", is_dev_dep = False),
         struct(repo = "crates__zstd-0.13.5", is_dev_dep = False),
     ]

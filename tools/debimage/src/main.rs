@@ -5,6 +5,7 @@ mod conflicts_cmd;
 mod flatten_cmd;
 mod image_cmd;
 mod image_fs;
+mod keystore_cmd;
 mod layer_cmd;
 mod ld_so_cache_cmd;
 mod locale_cmd;
@@ -43,6 +44,9 @@ enum Command {
     /// Write a layer of compiled locales (/usr/lib/locale/<name>) taken from libc-bin and
     /// locales-all, each chosen locale complete in its own directory.
     Locale(locale_cmd::LocaleArgs),
+    /// Write a layer holding a Java trust store (PKCS#12) of the given PEM certificates and
+    /// ca-certificates packages.
+    Keystore(keystore_cmd::KeystoreArgs),
     /// Fail when layers of one image conflict (a path changed by a later layer, or written
     /// below a symlink of an earlier one); identical duplicates are fine.
     CheckConflicts(conflicts_cmd::ConflictArgs),
@@ -82,6 +86,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Layer(args) => layer_cmd::run(args),
         Command::Flatten(args) => flatten_cmd::run(args),
         Command::Locale(args) => locale_cmd::run(args),
+        Command::Keystore(args) => keystore_cmd::run(args),
         Command::CheckConflicts(args) => conflicts_cmd::run(args),
         Command::Image(args) => image_cmd::image(args),
         Command::CheckImage(args) => check_cmd::run(args),

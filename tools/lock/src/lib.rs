@@ -7,18 +7,23 @@
 //!
 //! * [`version`]: Debian version comparison (Policy 5.6.12).
 //! * [`deps`]: relationship fields (`a (>= 1) | b:any, c [amd64]`).
+//! * [`fields`]: the syntax of names, versions, architectures, file names and sums that reach
+//!   lockfiles.
 //! * [`packages`]: the fast `Packages` index parser.
 //! * [`resolve`]: dependency resolution over several suites for one architecture.
 //! * [`date`]: the RFC 2822 dates of Release files.
-//! * [`release`]: keyring, `InRelease` verification, Release fields and file checks.
+//! * [`openpgp`]: the keyring and `InRelease` signatures, judged as gpgv judges them.
+//! * [`release`]: Release fields, dates and file checks.
 //! * [`manifest`] and [`lockfile`]: the JSON formats.
 //! * [`fetch`]: downloads (curl) and the sha256-addressed cache; atomic writes.
 
 pub mod date;
 pub mod deps;
 pub mod fetch;
+pub mod fields;
 pub mod lockfile;
 pub mod manifest;
+pub mod openpgp;
 pub mod packages;
 pub mod release;
 pub mod resolve;

@@ -7,6 +7,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::fields::{self, FieldError};
+
 pub const LOCKFILE_VERSION: u32 = 1;
 
 /// What is wrong with a lockfile or with the entries it is built from.
@@ -16,6 +18,20 @@ pub enum LockfileError {
     Json {
         origin: String,
         error: serde_json::Error,
+    },
+    #[error("{origin}: package {package}: {error}")]
+    Field {
+        origin: String,
+        /// `name version for for_arch`, as far as they are known.
+        package: String,
+        error: FieldError,
+    },
+    #[error("{origin}: {field} {value:?}: {rule}")]
+    Header {
+        origin: String,
+        field: &'static str,
+        value: String,
+        rule: &'static str,
     },
     #[error("cannot serialize the lockfile: {0}")]
     Serialize(serde_json::Error),
@@ -89,7 +105,134 @@ impl Lockfile {
                 found: lock.lockfile_version,
             });
         }
+        lock.validate(origin)?;
         Ok(lock)
+    }
+
+    /// Checks every field that reaches BUILD files and URLs (see [`crate::fields`]).
+    pub fn validate(&self, origin: &str) -> Result<(), LockfileError> {
+        let header = |field, value: &str, rule| {
+            Err(LockfileError::Header {
+                origin: origin.to_string(),
+                field,
+                value: value.to_string(),
+                rule,
+            })
+        };
+        if !is_word(&self.distribution) || self.distribution.contains(['-', '.']) {
+            return header(
+                "distribution",
+                &self.distribution,
+                "letters, digits and _ (it names a Bazel repository)",
+            );
+        }
+        if fields::sha256("manifest_sha256", &self.manifest_sha256).is_err() {
+            return header(
+                "manifest_sha256",
+                &self.manifest_sha256,
+                "64 lower-case hex digits",
+            );
+        }
+        for package in &self.packages {
+            package.validate(origin)?;
+        }
+        Ok(())
+    }
+}
+
+/// A suite, set or component name of a manifest: letters, digits, `-`, `_` and `.`.
+fn is_word(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 128
+        && s.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+}
+
+/// An http(s) URL of printable ASCII without quotes, backslashes, white space or the other
+/// characters RFC 3986 excludes, and without `.` or `..` path segments.
+pub fn check_url(field: &'static str, url: &str) -> Result<(), FieldError> {
+    let bad = |rule| {
+        Err(FieldError {
+            field,
+            value: url.to_string(),
+            rule,
+        })
+    };
+    let Some(rest) = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+    else {
+        return bad("a URL is http:// or https://");
+    };
+    if rest.is_empty()
+        || url.len() > 2048
+        || !url.bytes().all(|c| {
+            c.is_ascii_graphic()
+                && !matches!(
+                    c,
+                    b'"' | b'\\' | b'<' | b'>' | b'{' | b'}' | b'|' | b'^' | b'`'
+                )
+        })
+    {
+        return bad("a URL is printable ASCII without quotes, backslashes, <>{}|^` or spaces");
+    }
+    let path = rest.split(['?', '#']).next().unwrap_or(rest);
+    if path.split('/').skip(1).any(|s| s == "." || s == "..") {
+        return bad("a URL has no . or .. path segments");
+    }
+    Ok(())
+}
+
+impl LockedPackage {
+    /// Checks the fields that reach BUILD files and URLs; `origin` names the lockfile or index.
+    pub fn validate(&self, origin: &str) -> Result<(), LockfileError> {
+        let field = |error| LockfileError::Field {
+            origin: origin.to_string(),
+            package: format!("{} {} for {}", self.name, self.version, self.for_arch),
+            error,
+        };
+        fields::package_name("name", &self.name).map_err(field)?;
+        fields::version(&self.version).map_err(field)?;
+        fields::architecture("arch", &self.arch).map_err(field)?;
+        fields::architecture("for_arch", &self.for_arch).map_err(field)?;
+        if self.arch != "all" && self.arch != self.for_arch {
+            return Err(field(FieldError {
+                field: "arch",
+                value: self.arch.clone(),
+                rule: "a package file is for its for_arch or for all",
+            }));
+        }
+        fields::sha256("sha256", &self.sha256).map_err(field)?;
+        fields::package_name("source", &self.source).map_err(field)?;
+        let word = |name: &'static str, value: &str| {
+            if is_word(value) {
+                Ok(())
+            } else {
+                Err(field(FieldError {
+                    field: name,
+                    value: value.to_string(),
+                    rule: "letters, digits, -, _ and .",
+                }))
+            }
+        };
+        word("suite", &self.suite)?;
+        for set in &self.sets {
+            word("sets", set)?;
+        }
+        for name in &self.depends {
+            fields::package_name("depends", name).map_err(field)?;
+        }
+        if self.urls.is_empty() {
+            return Err(field(FieldError {
+                field: "urls",
+                value: String::new(),
+                rule: "at least one URL",
+            }));
+        }
+        for url in &self.urls {
+            check_url("urls", url).map_err(field)?;
+        }
+        Ok(())
     }
 }
 
@@ -258,6 +401,8 @@ impl fmt::Display for LockDiff {
 
 #[cfg(test)]
 mod tests {
+    use sha2::Digest;
+
     use super::*;
 
     fn package(name: &str, version: &str, for_arch: &str, depends: &[&str]) -> LockedPackage {
@@ -266,7 +411,7 @@ mod tests {
             version: version.into(),
             arch: for_arch.into(),
             for_arch: for_arch.into(),
-            sha256: format!("{name}{version}"),
+            sha256: hex::encode(sha2::Sha256::digest(format!("{name}{version}"))),
             size: 1,
             urls: vec![format!("https://deb.debian.org/debian/pool/{name}.deb")],
             source: name.into(),
@@ -291,7 +436,7 @@ mod tests {
             .unwrap();
         b.add("base", package("tzdata", "2025b", "amd64", &[]))
             .unwrap();
-        b.finish("debian12", "abc")
+        b.finish("debian12", &"a".repeat(64))
     }
 
     #[test]
@@ -331,7 +476,7 @@ mod tests {
         let text = String::from_utf8(bytes.clone()).unwrap();
         assert!(text.starts_with(
             "{\n  \"lockfile_version\": 1,\n  \"distribution\": \"debian12\",\n  \
-             \"manifest_sha256\": \"abc\",\n  \"packages\": [\n    {\n      \"name\": \"libc6\",\n      \
+             \"manifest_sha256\": \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",\n  \"packages\": [\n    {\n      \"name\": \"libc6\",\n      \
              \"version\": \"2.36\",\n      \"arch\": \"amd64\",\n      \"for_arch\": \"amd64\",\n      \
              \"sha256\": "
         ), "{text}");

@@ -10,8 +10,9 @@ use clap::Parser;
 use debimage_lock::fetch::{write_atomically, Fetcher};
 use debimage_lock::lockfile::{LockBuilder, LockDiff, LockedPackage, Lockfile};
 use debimage_lock::manifest::{LoadedManifest, Manifest};
+use debimage_lock::openpgp::Keyring;
 use debimage_lock::packages::{self, Package};
-use debimage_lock::release::{Keyring, Release};
+use debimage_lock::release::Release;
 use debimage_lock::resolve::{resolve, Index};
 use sha2::Digest;
 
@@ -21,12 +22,16 @@ const LONG_ABOUT: &str = "\
 Lock Debian package sets from signed archive indexes.
 
 For each manifest (JSON: sources, architectures, keyring, sets), debimage-lock downloads the
-InRelease of every suite, verifies its OpenPGP signature with the manifest's keyring (a file
-in the repository), refuses an expired Valid-Until, downloads each
-<component>/binary-<arch>/Packages.xz and checks its size and sha256 against the signed list,
-resolves every set for every architecture (the highest version across the suites; Depends and
-Pre-Depends when the set follows dependencies), and writes <distribution>.lock.json beside the
-manifest (atomically; the bytes depend only on the manifest and the archive's state).
+InRelease of every suite and verifies its OpenPGP signature with the manifest's keyring (a file
+in the repository) as gpgv does: a signature counts only when its key (or signing subkey) is
+neither expired nor revoked, the signature has not expired and is not older than its key. It
+refuses a Release whose Valid-Until has passed or whose Date is more than 10 minutes ahead of
+this machine's clock, downloads each <component>/binary-<arch>/Packages.xz and checks its size
+and sha256 against the signed list, resolves every set for every architecture (the highest
+version across the suites; Depends and Pre-Depends when the set follows dependencies), checks
+the syntax of every field it locks (package names, Debian versions, architectures, file names
+inside the archive, sha256 sums), and writes <distribution>.lock.json beside the manifest
+(atomically; the bytes depend only on the manifest and the archive's state).
 
 Progress goes to stderr: one line per suite, one per index fetched and parsed, one summary
 per manifest.
@@ -252,22 +257,28 @@ fn lock_arch(
         locked.counts.push(format!("{set_name} {}", selected.len()));
         for selection in selected.values() {
             let p = selection.candidate.package;
-            locked.packages.push((
-                set_name.clone(),
-                LockedPackage {
-                    name: p.name.to_string(),
-                    version: p.version.to_string(),
-                    arch: p.architecture.to_string(),
-                    for_arch: arch.to_string(),
-                    sha256: p.sha256.to_string(),
-                    size: p.size,
-                    urls: manifest.urls(selection.candidate.base_url, p.filename),
-                    source: p.source.to_string(),
-                    suite: selection.candidate.suite.to_string(),
-                    depends: selection.depends.iter().map(|d| d.to_string()).collect(),
-                    sets: Vec::new(),
-                },
-            ));
+            let origin = format!(
+                "{}/dists/{}",
+                selection.candidate.base_url, selection.candidate.suite
+            );
+            debimage_lock::fields::filename(p.filename).with_context(|| {
+                format!("{origin}: package {} {} for {arch}", p.name, p.version)
+            })?;
+            let package = LockedPackage {
+                name: p.name.to_string(),
+                version: p.version.to_string(),
+                arch: p.architecture.to_string(),
+                for_arch: arch.to_string(),
+                sha256: p.sha256.to_string(),
+                size: p.size,
+                urls: manifest.urls(selection.candidate.base_url, p.filename),
+                source: p.source.to_string(),
+                suite: selection.candidate.suite.to_string(),
+                depends: selection.depends.iter().map(|d| d.to_string()).collect(),
+                sets: vec![set_name.clone()],
+            };
+            package.validate(&origin)?;
+            locked.packages.push((set_name.clone(), package));
         }
     }
     Ok(locked)
@@ -286,9 +297,13 @@ fn fetch_release<'m>(
     let url = format!("{base_url}/dists/{suite}/InRelease");
     let bytes = fetcher.get(&url)?;
     let text = String::from_utf8(bytes).with_context(|| format!("{url}: not UTF-8 text"))?;
-    let verified = keyring.verify_inrelease(&text, &url)?;
+    let verified = keyring.verify_inrelease(&text, &url, now)?;
+    for rejected in &verified.rejected {
+        progress(format_args!("{url}: {rejected} (not counted)"));
+    }
     let release = Release::parse(&verified.text, &url)?;
     release.check_suite(suite, &url)?;
+    release.check_date(now, &url)?;
     if cli.ignore_valid_until {
         if let Err(err) = release.check_valid_until(now, &url) {
             progress(format_args!("warning: {err} (ignored)"));

@@ -164,6 +164,9 @@ impl Manifest {
             else {
                 return invalid(&field, "the URL must be http(s)".into());
             };
+            if let Err(err) = crate::lockfile::check_url("url", &source.url) {
+                return invalid(&field, err.rule.to_string());
+            }
             if rest.is_empty() || source.url.ends_with('/') || source.url.contains(['?', '#']) {
                 return invalid(
                     &field,
@@ -202,7 +205,7 @@ impl Manifest {
         }
         let mut seen = BTreeSet::new();
         for arch in &self.architectures {
-            if !word(arch) || arch == "all" {
+            if crate::fields::architecture("architectures", arch).is_err() || arch == "all" {
                 return invalid("architectures", format!("bad architecture {arch:?}"));
             }
             if !seen.insert(arch) {

@@ -1,40 +1,21 @@
-//! `InRelease`: a suite's OpenPGP cleartext-signed list of index files with their sizes and
-//! SHA256 sums. The signature is checked (rPGP) against a keyring committed to the
-//! repository; only the signed text is parsed; `Valid-Until` is checked against a given
-//! time; downloaded index files are checked against the signed list before they are read.
+//! `Release`: a suite's list of index files with their sizes and SHA256 sums, parsed from the
+//! signed text of its `InRelease` (verified by [`crate::openpgp`]); `Date` and `Valid-Until`
+//! are checked against a given time; downloaded index files are checked against the signed
+//! list before they are read.
 
 use std::collections::BTreeMap;
 
-use pgp::composed::cleartext::CleartextSignedMessage;
-use pgp::composed::{Deserializable, SignedPublicKey};
-use pgp::types::PublicKeyTrait;
 use sha2::Digest;
 
 use crate::date::{format_utc, parse_rfc2822, DateError};
 
-/// What is wrong with a keyring, an InRelease, or a file it lists. `origin` names the keyring
-/// file or the InRelease URL.
+/// How far (seconds) a Release's `Date` may lie after the local clock: apt refuses a Release
+/// whose Date is in the future ("not valid yet"); a few minutes absorb unsynchronised clocks.
+pub const MAX_CLOCK_SKEW: i64 = 600;
+
+/// What is wrong with a Release or a file it lists. `origin` names the InRelease URL.
 #[derive(Debug, thiserror::Error)]
 pub enum ReleaseError {
-    #[error("{origin}: no OpenPGP public key block")]
-    NoKeys { origin: String },
-    #[error("{origin}: key block {index}: {message}")]
-    BadKey {
-        origin: String,
-        index: usize,
-        message: String,
-    },
-    #[error("{origin}: not an OpenPGP cleartext-signed InRelease: {message}")]
-    NotSigned { origin: String, message: String },
-    #[error(
-        "{origin}: no signature verifies with a key of {keyring} ({signatures} signature(s) \
-         checked): tampered with, or signed by a key not in the keyring"
-    )]
-    Unverified {
-        origin: String,
-        keyring: String,
-        signatures: usize,
-    },
     #[error("{origin}: {field}: {error}")]
     Date {
         origin: String,
@@ -64,6 +45,16 @@ pub enum ReleaseError {
         valid_until: String,
         now: String,
     },
+    #[error(
+        "{origin}: not valid yet: Date {date} is after now ({now}) by more than the {MAX_CLOCK_SKEW} \
+         s allowed for clock skew; this machine's clock or the mirror's is wrong, or the Release \
+         is forged"
+    )]
+    InFuture {
+        origin: String,
+        date: String,
+        now: String,
+    },
     #[error("{origin}: {path} is not in the signed SHA256 list")]
     NotListed { origin: String, path: String },
     #[error(
@@ -78,124 +69,6 @@ pub enum ReleaseError {
         size: u64,
         sha256: String,
     },
-}
-
-/// One key of the keyring.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KeyInfo {
-    /// The primary key's fingerprint, upper-case hex.
-    pub fingerprint: String,
-    /// The first user ID.
-    pub user_id: String,
-    /// Fingerprints of the subkeys accepted for signing (their binding signature verifies
-    /// and allows signing).
-    pub signing_subkeys: Vec<String>,
-}
-
-/// Trusted public keys: ASCII-armoured key blocks from a file of the repository. Primary keys
-/// and their properly bound signing subkeys may sign.
-pub struct Keyring {
-    origin: String,
-    keys: Vec<(SignedPublicKey, KeyInfo)>,
-}
-
-impl Keyring {
-    /// Reads one or more concatenated `-----BEGIN PGP PUBLIC KEY BLOCK-----` blocks. Third-
-    /// party certifications are not checked (their issuers are not in the keyring); subkey
-    /// bindings are.
-    pub fn from_armored(text: &str, origin: &str) -> Result<Self, ReleaseError> {
-        const BEGIN: &str = "-----BEGIN PGP PUBLIC KEY BLOCK-----";
-        let mut keys = Vec::new();
-        for (index, block) in text.split(BEGIN).skip(1).enumerate() {
-            let bad = |message: String| ReleaseError::BadKey {
-                origin: origin.to_string(),
-                index: index + 1,
-                message,
-            };
-            let (key, _) = SignedPublicKey::from_string(&format!("{BEGIN}{block}"))
-                .map_err(|e| bad(e.to_string()))?;
-            let signing_subkeys = key
-                .public_subkeys
-                .iter()
-                .filter(|sub| {
-                    sub.verify(&key.primary_key).is_ok()
-                        && sub.signatures.iter().any(|s| s.key_flags().sign())
-                })
-                .map(|sub| fingerprint(&sub.key))
-                .collect();
-            let user_id = key
-                .details
-                .users
-                .first()
-                .map(|u| String::from_utf8_lossy(u.id.id()).into_owned())
-                .ok_or_else(|| bad("no user ID".into()))?;
-            let info = KeyInfo {
-                fingerprint: fingerprint(&key.primary_key),
-                user_id,
-                signing_subkeys,
-            };
-            keys.push((key, info));
-        }
-        if keys.is_empty() {
-            return Err(ReleaseError::NoKeys {
-                origin: origin.to_string(),
-            });
-        }
-        Ok(Self {
-            origin: origin.to_string(),
-            keys,
-        })
-    }
-
-    pub fn keys(&self) -> impl Iterator<Item = &KeyInfo> {
-        self.keys.iter().map(|(_, info)| info)
-    }
-
-    /// Verifies a cleartext-signed InRelease; returns the signed text (dash-escaping
-    /// removed, LF line ends) and the keys that made a good signature. `origin` names the
-    /// InRelease (its URL).
-    pub fn verify_inrelease(&self, text: &str, origin: &str) -> Result<Verified, ReleaseError> {
-        let (message, _) =
-            CleartextSignedMessage::from_string(text).map_err(|e| ReleaseError::NotSigned {
-                origin: origin.to_string(),
-                message: e.to_string(),
-            })?;
-        let mut signers = Vec::new();
-        for (key, info) in &self.keys {
-            let by_subkey = key.public_subkeys.iter().any(|sub| {
-                info.signing_subkeys.contains(&fingerprint(&sub.key))
-                    && message.verify(&sub.key).is_ok()
-            });
-            if by_subkey || message.verify(&key.primary_key).is_ok() {
-                signers.push(info.clone());
-            }
-        }
-        if signers.is_empty() {
-            return Err(ReleaseError::Unverified {
-                origin: origin.to_string(),
-                keyring: self.origin.clone(),
-                signatures: message.signatures().len(),
-            });
-        }
-        // Exactly the text the signatures cover, with LF line ends and the final line end
-        // (which the signature does not cover) restored, as gpgv outputs it.
-        let mut text = message.signed_text().replace("\r\n", "\n");
-        if !text.is_empty() && !text.ends_with('\n') {
-            text.push('\n');
-        }
-        Ok(Verified { text, signers })
-    }
-}
-
-fn fingerprint(key: &impl PublicKeyTrait) -> String {
-    hex::encode_upper(key.fingerprint().as_bytes())
-}
-
-/// The signed text of an InRelease and who signed it.
-#[derive(Debug, Clone)]
-pub struct Verified {
-    pub text: String,
-    pub signers: Vec<KeyInfo>,
 }
 
 /// A file listed in the Release: its size and SHA256.
@@ -317,6 +190,20 @@ impl Release {
         }
     }
 
+    /// Refuses a Release dated more than [`MAX_CLOCK_SKEW`] after `now`.
+    pub fn check_date(&self, now: i64, origin: &str) -> Result<(), ReleaseError> {
+        match self.date {
+            Some(date) if date > now.saturating_add(MAX_CLOCK_SKEW) => {
+                Err(ReleaseError::InFuture {
+                    origin: origin.to_string(),
+                    date: format_utc(date),
+                    now: format_utc(now),
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// The signed size and SHA256 of `path` (e.g. `main/binary-amd64/Packages.xz`).
     pub fn entry(&self, path: &str, origin: &str) -> Result<&FileEntry, ReleaseError> {
         self.files.get(path).ok_or_else(|| ReleaseError::NotListed {
@@ -425,6 +312,30 @@ mod tests {
     }
 
     #[test]
+    fn a_date_in_the_future_is_refused() {
+        let r = release();
+        let date = 1_763_197_454;
+        assert!(r.check_date(date, "u").is_ok());
+        assert!(r.check_date(date - MAX_CLOCK_SKEW, "u").is_ok());
+        assert_eq!(
+            r.check_date(date - MAX_CLOCK_SKEW - 1, "u")
+                .unwrap_err()
+                .to_string(),
+            "u: not valid yet: Date 2025-11-15 09:04:14 UTC is after now (2025-11-15 08:54:13 \
+             UTC) by more than the 600 s allowed for clock skew; this machine's clock or the \
+             mirror's is wrong, or the Release is forged"
+        );
+        let year_2050 = Release::parse(
+            "Date: Sat, 01 Jan 2050 00:00:00 UTC\nSHA256:\n {ABC} 3 main/x\n"
+                .replace("{ABC}", ABC)
+                .as_str(),
+            "u",
+        )
+        .unwrap();
+        assert!(year_2050.check_date(date, "u").is_err());
+    }
+
+    #[test]
     fn malformed_releases() {
         let err = Release::parse("Date: yesterday\nSHA256:\n", "u").unwrap_err();
         assert_eq!(
@@ -438,13 +349,5 @@ mod tests {
         );
         let err = Release::parse("Origin: Debian\n", "u").unwrap_err();
         assert_eq!(err.to_string(), "u: no SHA256 file list");
-    }
-
-    #[test]
-    fn keyring_without_keys() {
-        let err = Keyring::from_armored("nothing here", "keys.asc")
-            .err()
-            .unwrap();
-        assert_eq!(err.to_string(), "keys.asc: no OpenPGP public key block");
     }
 }

@@ -1,5 +1,7 @@
 //! `debimage-push`: push an OCI image layout to a registry. See `debimage-push --help`.
 
+mod cli;
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -7,10 +9,10 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use clap::Parser;
-use debimage_push::auth::{default_config_path, Credentials, DockerConfig};
 use debimage_push::layout::read_layout;
 use debimage_push::reference::Target;
-use debimage_push::registry::{push, Options};
+use debimage_push::registry::Registry;
+use debimage_push::sign::{sign_and_attest, subject_of, Sbom};
 
 const ABOUT: &str = "Push an OCI image layout (an image or a multi-platform index) to a registry";
 
@@ -23,6 +25,14 @@ HEAD and uploaded only when the registry lacks it, after its sha256 and size are
 against the layout; then the manifests are pushed, each image before the index that lists it,
 and the top one under each tag (by digest when there is no tag). The registry's digest for each
 tag is read back and must equal the layout's.
+
+With --key, the pushed image or index is then signed as `cosign sign --key` does (cosign 3's
+Sigstore bundle format, attached as an OCI referrer, in the `sha256-<hex>` referrers tag where
+the registry has no referrers API), and --sbom's SPDX document is attached as a signed in-toto
+attestation (`cosign attest --type spdxjson`). Check with `cosign verify --key cosign.pub
+--insecure-ignore-tlog IMAGE` and `cosign verify-attestation --type spdxjson ...`: nothing goes
+to a transparency log. The signatures are deterministic (RFC 6979): signing again with the same
+key uploads nothing.
 
 Prints one line per reference pushed, REGISTRY/REPOSITORY[:TAG]@sha256:..., on stdout;
 progress and a summary go to stderr.
@@ -57,25 +67,15 @@ struct Cli {
     #[arg(short, long = "tag", value_name = "TAG")]
     tags: Vec<String>,
 
-    /// Plain HTTP (automatic for localhost, 127.0.0.0/8 and [::1]).
-    #[arg(long)]
-    insecure: bool,
+    #[command(flatten)]
+    connection: cli::Connection,
 
-    /// HTTPS even for a registry on localhost, 127.0.0.0/8 or [::1].
-    #[arg(long, conflicts_with = "insecure")]
-    https: bool,
+    #[command(flatten)]
+    signing: cli::Signing,
 
-    /// An extra CA certificate (PEM) to trust for the registry's TLS (repeatable).
+    /// The SPDX JSON SBOM to attest with --key (oci_push passes distroless_image's).
     #[arg(long, value_name = "FILE")]
-    ca_cert: Vec<PathBuf>,
-
-    /// The directory of Docker's config.json [default: $DOCKER_CONFIG, else ~/.docker].
-    #[arg(long, value_name = "DIR")]
-    docker_config: Option<PathBuf>,
-
-    /// Blobs checked and uploaded at the same time.
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
-    jobs: u16,
+    sbom: Option<PathBuf>,
 
     /// Also write the pushed digest (sha256:...) to FILE.
     #[arg(long, value_name = "FILE")]
@@ -114,26 +114,15 @@ fn run(cli: Cli) -> Result<()> {
 
     let plan = read_layout(&cli.layout)
         .with_context(|| format!("reading the image layout {}", cli.layout.display()))?;
-
-    let config_path = match &cli.docker_config {
-        Some(dir) => Some(dir.join("config.json")),
-        None => default_config_path(),
+    let key = cli.signing.load()?;
+    let sbom = match (&key, &cli.sbom) {
+        (Some(_), Some(path)) => Some(
+            std::fs::read(path).with_context(|| format!("reading --sbom {}", path.display()))?,
+        ),
+        _ => None,
     };
-    let credentials = match &config_path {
-        Some(path) => DockerConfig::load(path)?.credentials(&target.registry)?,
-        None => Credentials::Anonymous,
-    };
-    let mut ca_certs_pem = Vec::new();
-    for path in &cli.ca_cert {
-        ca_certs_pem.push(
-            std::fs::read(path).with_context(|| format!("reading --ca-cert {}", path.display()))?,
-        );
-    }
-    let options = Options {
-        insecure: cli.insecure || (target.is_local() && !cli.https),
-        ca_certs_pem,
-        jobs: usize::from(cli.jobs),
-    };
+    let credentials = cli.connection.credentials(&target.registry)?;
+    let options = cli.connection.options(&target)?;
 
     let quiet = cli.quiet;
     let progress = move |line: &str| {
@@ -141,19 +130,38 @@ fn run(cli: Cli) -> Result<()> {
             eprintln!("{line}");
         }
     };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
-    let report = runtime.block_on(push(
-        &plan,
-        &target,
-        &tags,
-        &credentials,
-        &options,
-        &progress,
-    ))?;
+    let runtime = cli::runtime()?;
+    let (report, signed) = runtime.block_on(async {
+        let registry = Registry::connect(&target, &credentials, &options).await?;
+        let report = registry.push(&plan, &tags, &progress).await?;
+        let Some(key) = &key else {
+            return anyhow::Ok((report, None));
+        };
+        let what = cli.sbom.as_ref().map(|p| p.display().to_string());
+        let sbom = sbom
+            .as_deref()
+            .zip(what.as_deref())
+            .map(|(bytes, what)| Sbom { bytes, what });
+        let signed = sign_and_attest(&registry, &subject_of(plan.top()), key, sbom).await?;
+        for (predicate_type, attached) in &signed.attached {
+            progress(&format!(
+                "{} attached to {} ({predicate_type})",
+                attached.digest, report.digest
+            ));
+        }
+        Ok((report, Some(signed)))
+    })?;
 
+    // The summary comes last: scripts read the last line.
+    if let Some(signed) = &signed {
+        eprintln!(
+            "debimage-push: signed {}: {} bundles, {} blobs uploaded ({} bytes)",
+            report.digest,
+            signed.attached.len(),
+            signed.uploaded_blobs(),
+            signed.uploaded_bytes()
+        );
+    }
     let uploaded_bytes: u64 = report.uploaded.iter().map(|b| b.size).sum();
     eprintln!(
         "debimage-push: {}: {} blobs uploaded ({} bytes), {} already present, {} manifests, {:.1} s",

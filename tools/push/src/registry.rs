@@ -15,6 +15,9 @@ use crate::auth::Credentials;
 use crate::layout::{Blob, LayoutError, Plan};
 use crate::reference::Target;
 
+/// Larger manifests are refused (registries limit them to 4 MiB).
+const MAX_MANIFEST_BYTES: usize = 4 << 20;
+
 const USER_AGENT: &str = concat!("debimage-push/", env!("CARGO_PKG_VERSION"));
 
 #[derive(Debug, Error)]
@@ -59,6 +62,12 @@ pub enum PushError {
         expected: String,
         actual: String,
     },
+    #[error("{registry}: the referrers tag {reference}: {reason}")]
+    Referrers {
+        registry: String,
+        reference: String,
+        reason: String,
+    },
     #[error("TLS client setup: {0}")]
     Client(String),
 }
@@ -86,101 +95,29 @@ pub struct Report {
     pub manifests: usize,
 }
 
-/// Pushes `plan` to `target`'s repository, under each of `tags` (none: by digest only).
-/// `progress` gets one line per blob and manifest.
-pub async fn push(
-    plan: &Plan,
-    target: &Target,
-    tags: &[String],
-    credentials: &Credentials,
-    options: &Options,
-    progress: &(dyn Fn(&str) + Sync),
-) -> Result<Report, PushError> {
+/// With `REPO@sha256:...`, the layout's top digest must be that one.
+fn check_requested_digest(plan: &Plan, target: &Target) -> Result<(), PushError> {
     let top = plan.top();
-    if let Some(expected) = &target.digest {
-        if *expected != top.digest {
-            return Err(PushError::DigestMismatch {
-                what: if top.is_index {
-                    "image index"
-                } else {
-                    "image manifest"
-                }
-                .to_string(),
-                expected: expected.clone(),
-                actual: top.digest.clone(),
-            });
-        }
+    match &target.digest {
+        Some(expected) if *expected != top.digest => Err(PushError::DigestMismatch {
+            what: if top.is_index {
+                "image index"
+            } else {
+                "image manifest"
+            }
+            .to_string(),
+            expected: expected.clone(),
+            actual: top.digest.clone(),
+        }),
+        _ => Ok(()),
     }
-    let session = Session::new(target, credentials, options)?;
-    session.authenticate().await?;
-
-    let jobs = options.jobs.max(1);
-    let outcomes: Vec<(Blob, bool)> = stream::iter(plan.blobs.iter())
-        .map(|blob| session.push_blob(blob, progress))
-        .buffer_unordered(jobs)
-        .try_collect()
-        .await?;
-    let mut report = Report {
-        digest: top.digest.clone(),
-        ..Default::default()
-    };
-    for (blob, uploaded) in outcomes {
-        if uploaded {
-            report.uploaded.push(blob);
-        } else {
-            report.present.push(blob);
-        }
-    }
-
-    // The children by digest, then the top manifest under each tag (or by its digest).
-    let (children, _) = plan.manifests.split_at(plan.manifests.len() - 1);
-    for manifest in children {
-        session
-            .put_manifest(
-                &manifest.digest,
-                &manifest.bytes,
-                &manifest.media_type,
-                &manifest.digest,
-            )
-            .await?;
-        progress(&format!("manifest {} pushed", manifest.digest));
-    }
-    let references: Vec<Reference> = if tags.is_empty() {
-        vec![session.reference(None, Some(&top.digest))]
-    } else {
-        tags.iter()
-            .map(|tag| session.reference(Some(tag), None))
-            .collect()
-    };
-    let mut pushed = Vec::new();
-    for reference in &references {
-        let name = reference.tag().or(reference.digest()).unwrap_or_default();
-        session
-            .put_manifest(name, &top.bytes, &top.media_type, &top.digest)
-            .await?;
-        let actual = session.digest_of(reference).await?;
-        if actual != top.digest {
-            return Err(PushError::Readback {
-                registry: target.registry.clone(),
-                reference: reference.to_string(),
-                expected: top.digest.clone(),
-                actual,
-            });
-        }
-        let name = match reference.tag() {
-            Some(tag) => format!("{}:{tag}", target.name()),
-            None => target.name(),
-        };
-        progress(&format!("manifest {} pushed as {name}", top.digest));
-        pushed.push(format!("{name}@{}", top.digest));
-    }
-    report.manifests = plan.manifests.len();
-    report.pushed = pushed;
-    Ok(report)
 }
 
-struct Session<'a> {
+/// A connection to one repository of a registry, with push access.
+pub struct Registry<'a> {
     target: &'a Target,
+    /// Blobs checked and uploaded at the same time.
+    jobs: usize,
     client: Client,
     http: reqwest::Client,
     scheme: &'static str,
@@ -190,7 +127,18 @@ struct Session<'a> {
     bearer: Mutex<Option<String>>,
 }
 
-impl<'a> Session<'a> {
+impl<'a> Registry<'a> {
+    /// Connects to `target`'s repository and asks for push access.
+    pub async fn connect(
+        target: &'a Target,
+        credentials: &'a Credentials,
+        options: &Options,
+    ) -> Result<Registry<'a>, PushError> {
+        let registry = Registry::new(target, credentials, options)?;
+        registry.authenticate().await?;
+        Ok(registry)
+    }
+
     fn new(
         target: &'a Target,
         credentials: &'a Credentials,
@@ -228,8 +176,9 @@ impl<'a> Session<'a> {
                 username, password, ..
             } => RegistryAuth::Basic(username.clone(), password.clone()),
         };
-        Ok(Session {
+        Ok(Registry {
             target,
+            jobs: options.jobs.max(1),
             client,
             http,
             scheme: if options.insecure { "http" } else { "https" },
@@ -237,6 +186,79 @@ impl<'a> Session<'a> {
             credentials,
             bearer: Mutex::new(None),
         })
+    }
+
+    /// Pushes `plan` under each of `tags` (none: by digest only): the blobs the registry
+    /// lacks, then the manifests, children first. With a digest in the target, the plan's
+    /// must be that one. `progress` gets one line per blob and manifest.
+    pub async fn push(
+        &self,
+        plan: &Plan,
+        tags: &[String],
+        progress: &(dyn Fn(&str) + Sync),
+    ) -> Result<Report, PushError> {
+        check_requested_digest(plan, self.target)?;
+        let top = plan.top();
+        let outcomes: Vec<(Blob, bool)> = stream::iter(plan.blobs.iter())
+            .map(|blob| self.push_blob(blob, progress))
+            .buffer_unordered(self.jobs)
+            .try_collect()
+            .await?;
+        let mut report = Report {
+            digest: top.digest.clone(),
+            ..Default::default()
+        };
+        for (blob, uploaded) in outcomes {
+            if uploaded {
+                report.uploaded.push(blob);
+            } else {
+                report.present.push(blob);
+            }
+        }
+
+        // The children by digest, then the top manifest under each tag (or by its digest).
+        let (children, _) = plan.manifests.split_at(plan.manifests.len() - 1);
+        for manifest in children {
+            self.put_manifest(
+                &manifest.digest,
+                &manifest.bytes,
+                &manifest.media_type,
+                &manifest.digest,
+            )
+            .await?;
+            progress(&format!("manifest {} pushed", manifest.digest));
+        }
+        let references: Vec<Reference> = if tags.is_empty() {
+            vec![self.reference(None, Some(&top.digest))]
+        } else {
+            tags.iter()
+                .map(|tag| self.reference(Some(tag), None))
+                .collect()
+        };
+        let mut pushed = Vec::new();
+        for reference in &references {
+            let name = reference.tag().or(reference.digest()).unwrap_or_default();
+            self.put_manifest(name, &top.bytes, &top.media_type, &top.digest)
+                .await?;
+            let actual = self.digest_of(reference).await?;
+            if actual != top.digest {
+                return Err(PushError::Readback {
+                    registry: self.target.registry.clone(),
+                    reference: reference.to_string(),
+                    expected: top.digest.clone(),
+                    actual,
+                });
+            }
+            let name = match reference.tag() {
+                Some(tag) => format!("{}:{tag}", self.target.name()),
+                None => self.target.name(),
+            };
+            progress(&format!("manifest {} pushed as {name}", top.digest));
+            pushed.push(format!("{name}@{}", top.digest));
+        }
+        report.manifests = plan.manifests.len();
+        report.pushed = pushed;
+        Ok(report)
     }
 
     fn reference(&self, tag: Option<&str>, digest: Option<&str>) -> Reference {
@@ -339,36 +361,50 @@ impl<'a> Session<'a> {
         blob: &Blob,
         progress: &(dyn Fn(&str) + Sync),
     ) -> Result<(Blob, bool), PushError> {
-        if self.blob_exists(blob).await? {
+        if self.blob_exists(&blob.digest).await? {
             progress(&format!(
                 "blob {} present ({} bytes)",
                 blob.digest, blob.size
             ));
             return Ok((blob.clone(), false));
         }
-        let bytes = blob.read_verified()?;
-        let reference = self.reference(None, None);
-        let what = format!("uploading blob {} ({} bytes)", blob.digest, blob.size);
-        match self
-            .client
-            .push_blob(&reference, &bytes, &blob.digest)
-            .await
-        {
-            Ok(_) => {}
-            // The upload was accepted (201) without the Location header the spec asks for
-            // (crane's registry does this): the blob counts as pushed when the registry has it.
-            Err(OciDistributionError::RegistryNoLocationError)
-                if self.blob_exists(blob).await? => {}
-            Err(OciDistributionError::RequestError(source)) => {
-                return Err(self.http_error(&what, source))
-            }
-            Err(other) => return Err(self.registry_error(&what, other)),
-        }
+        self.upload(&blob.digest, &blob.read_verified()?).await?;
         progress(&format!(
             "blob {} uploaded ({} bytes)",
             blob.digest, blob.size
         ));
         Ok((blob.clone(), true))
+    }
+
+    /// Uploads `bytes` (whose digest the caller computed) unless the registry has them;
+    /// returns whether they were uploaded.
+    pub(crate) async fn put_blob_bytes(
+        &self,
+        digest: &str,
+        bytes: &[u8],
+    ) -> Result<bool, PushError> {
+        if self.blob_exists(digest).await? {
+            return Ok(false);
+        }
+        self.upload(digest, bytes).await?;
+        Ok(true)
+    }
+
+    async fn upload(&self, digest: &str, bytes: &[u8]) -> Result<(), PushError> {
+        let reference = self.reference(None, None);
+        let what = format!("uploading blob {digest} ({} bytes)", bytes.len());
+        match self.client.push_blob(&reference, bytes, digest).await {
+            Ok(_) => Ok(()),
+            // The upload was accepted (201) without the Location header the spec asks for
+            // (crane's registry does this): the blob counts as pushed when the registry has it.
+            Err(OciDistributionError::RegistryNoLocationError)
+                if self.blob_exists(digest).await? =>
+            {
+                Ok(())
+            }
+            Err(OciDistributionError::RequestError(source)) => Err(self.http_error(&what, source)),
+            Err(other) => Err(self.registry_error(&what, other)),
+        }
     }
 
     /// Sends a request with our token (or basic credentials); a 401 with a token gets a fresh
@@ -419,9 +455,9 @@ impl<'a> Session<'a> {
     }
 
     /// `HEAD /v2/<repo>/blobs/<digest>`: 200 yes, 404 no.
-    async fn blob_exists(&self, blob: &Blob) -> Result<bool, PushError> {
-        let url = format!("{}/blobs/{}", self.repository_url(), blob.digest);
-        let what = format!("checking blob {}", blob.digest);
+    async fn blob_exists(&self, digest: &str) -> Result<bool, PushError> {
+        let url = format!("{}/blobs/{digest}", self.repository_url());
+        let what = format!("checking blob {digest}");
         let response = self.send(&what, |http| http.head(&url)).await?;
         match response.status() {
             StatusCode::OK => Ok(true),
@@ -433,13 +469,15 @@ impl<'a> Session<'a> {
     /// `PUT /v2/<repo>/manifests/<tag or digest>` with the manifest's exact bytes. (Not
     /// oci-client's: its 0.15 panics when a registry omits the Location header of a manifest
     /// pushed by digest, as crane's does.)
-    async fn put_manifest(
+    /// Returns whether the registry answered with `OCI-Subject` (it indexes the manifest's
+    /// subject in its referrers API).
+    pub(crate) async fn put_manifest(
         &self,
         reference: &str,
         bytes: &[u8],
         media_type: &str,
         digest: &str,
-    ) -> Result<(), PushError> {
+    ) -> Result<bool, PushError> {
         let url = format!("{}/manifests/{reference}", self.repository_url());
         let what = format!(
             "pushing manifest {digest} as {}:{reference}",
@@ -457,8 +495,8 @@ impl<'a> Session<'a> {
             let body = response.text().await.unwrap_or_default();
             return Err(self.status_error(&what, status, &body));
         }
-        let served = response
-            .headers()
+        let headers = response.headers();
+        let served = headers
             .get("Docker-Content-Digest")
             .and_then(|v| v.to_str().ok());
         match served {
@@ -468,8 +506,52 @@ impl<'a> Session<'a> {
                 expected: digest.to_string(),
                 actual: served.to_string(),
             }),
-            _ => Ok(()),
+            _ => Ok(headers.contains_key("OCI-Subject")),
         }
+    }
+
+    /// `GET /v2/<repo>/manifests/<reference>` accepting `media_type`: the manifest's bytes, or
+    /// None when the registry has no such manifest (404).
+    pub(crate) async fn get_manifest(
+        &self,
+        reference: &str,
+        media_type: &str,
+    ) -> Result<Option<Vec<u8>>, PushError> {
+        let url = format!("{}/manifests/{reference}", self.repository_url());
+        let what = format!("reading manifest {}:{reference}", self.target.name());
+        let response = self
+            .send(&what, |http| {
+                http.get(&url).header(reqwest::header::ACCEPT, media_type)
+            })
+            .await?;
+        let status = response.status();
+        if status == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        if !status.is_success() {
+            let body = response.text().await.unwrap_or_default();
+            return Err(self.status_error(&what, status, &body));
+        }
+        // Manifests are small; a registry's 4 MiB limit is the spec's suggestion.
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| self.http_error(&what, e))?;
+        if bytes.len() > MAX_MANIFEST_BYTES {
+            return Err(self.status_error(
+                &what,
+                status,
+                &format!(
+                    "the manifest is {} bytes, over {MAX_MANIFEST_BYTES}",
+                    bytes.len()
+                ),
+            ));
+        }
+        Ok(Some(bytes.to_vec()))
+    }
+
+    pub fn target(&self) -> &Target {
+        self.target
     }
 
     fn repository_url(&self) -> String {

@@ -1,14 +1,21 @@
-//! A Java trust store (PKCS#12, as `/etc/ssl/certs/java/cacerts`) from the CA certificates.
+//! A Java trust store (PKCS#12, as `/etc/ssl/certs/java/cacerts`) from CA certificates: those
+//! of the ca-certificates package or any PEM files.
 //!
 //! Written by hand in DER because the format is small and the bytes must be reproducible: no
-//! random salt (it is derived from the contents), certificates in bundle order, attributes
+//! random salt (it is derived from the contents), certificates in the order given, attributes
 //! sorted as DER requires. Each certificate is a `certBag` marked with Oracle's
 //! "trusted key usage" attribute, which is what makes Java treat it as a trusted entry; the
 //! whole is protected by an HMAC-SHA256 MAC keyed from the store password (RFC 7292).
+//!
+//! PKCS#12 only, no JKS: every Java since 9 defaults to PKCS#12, Java 8 (8u60 on) reads it
+//! through a JKS-typed store too (`keystore.type.compat`), and JKS's integrity check is an
+//! unkeyed SHA-1 construction that Oracle itself deprecated.
+
+use std::collections::BTreeMap;
 
 use sha2::{Digest, Sha256};
 
-use crate::CaCertificate;
+use crate::{CaCertificate, Error};
 
 /// Java's customary trust store password.
 pub const DEFAULT_PASSWORD: &str = "changeit";
@@ -24,8 +31,81 @@ const OID_ORACLE_TRUSTED_KEY_USAGE: &str = "2.16.840.1.113894.746875.1.1";
 const OID_ANY_EXTENDED_KEY_USAGE: &str = "2.5.29.37.0";
 const OID_SHA256: &str = "2.16.840.1.101.3.4.2.1";
 
-/// The PKCS#12 trust store of `certificates`, each under the alias `debian:<file name>`.
+/// One trusted certificate of a store: its alias (what `keytool -list` shows) and DER.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustedCertificate {
+    pub alias: String,
+    pub der: Vec<u8>,
+}
+
+impl TrustedCertificate {
+    /// A certificate of the ca-certificates package, under the alias ca-certificates-java
+    /// gives it: `debian:<file name>`.
+    pub fn from_ca(cert: &CaCertificate) -> Self {
+        let name = cert.path.rsplit('/').next().unwrap_or(&cert.path);
+        Self {
+            alias: format!("debian:{name}"),
+            der: cert.der.clone(),
+        }
+    }
+
+    /// Every certificate of a PEM file (each parsed as X.509), under the alias `name` when the
+    /// file has one, `name#1`, `name#2`, ... when it has several.
+    pub fn from_pem(name: &str, data: &[u8]) -> Result<Vec<Self>, Error> {
+        let ders = crate::cacerts::parse_pem_certificates(name, data)?;
+        let several = ders.len() > 1;
+        Ok(ders
+            .into_iter()
+            .enumerate()
+            .map(|(index, der)| Self {
+                alias: if several {
+                    format!("{name}#{}", index + 1)
+                } else {
+                    name.to_string()
+                },
+                der,
+            })
+            .collect())
+    }
+}
+
+/// The PKCS#12 trust store of the ca-certificates package's certificates (aliases as
+/// [`TrustedCertificate::from_ca`]), in bundle order.
 pub fn java_truststore(certificates: &[CaCertificate], password: &str) -> Vec<u8> {
+    let trusted: Vec<TrustedCertificate> = certificates
+        .iter()
+        .map(TrustedCertificate::from_ca)
+        .collect();
+    encode_truststore(&trusted, password)
+}
+
+/// The PKCS#12 trust store of `certificates`, in the order given. Java looks aliases up
+/// without regard to case and keeps one entry per alias, so two that differ only in case are
+/// refused, as is an empty password (Java reads a store without one as having no MAC).
+pub fn pkcs12_truststore(
+    certificates: &[TrustedCertificate],
+    password: &str,
+) -> Result<Vec<u8>, Error> {
+    let fail = |message: String| Error::Keystore { message };
+    if password.is_empty() {
+        return Err(fail("the store password is empty".into()));
+    }
+    if certificates.is_empty() {
+        return Err(fail("no certificates".into()));
+    }
+    let mut seen: BTreeMap<String, &str> = BTreeMap::new();
+    for cert in certificates {
+        if let Some(other) = seen.insert(cert.alias.to_lowercase(), &cert.alias) {
+            return Err(fail(format!(
+                "two certificates under the alias {:?} (and {other:?}); Java would keep only one",
+                cert.alias
+            )));
+        }
+    }
+    Ok(encode_truststore(certificates, password))
+}
+
+fn encode_truststore(certificates: &[TrustedCertificate], password: &str) -> Vec<u8> {
     let bags: Vec<u8> = certificates.iter().flat_map(cert_bag).collect();
     let safe_contents = sequence(&bags);
     let auth_safe = sequence(&content_info_data(&safe_contents));
@@ -38,8 +118,7 @@ pub fn java_truststore(certificates: &[CaCertificate], password: &str) -> Vec<u8
     sequence(&[integer(3), content_info_data(&auth_safe), mac_data].concat())
 }
 
-fn cert_bag(cert: &CaCertificate) -> Vec<u8> {
-    let name = cert.path.rsplit('/').next().unwrap_or(&cert.path);
+fn cert_bag(cert: &TrustedCertificate) -> Vec<u8> {
     let bag = sequence(
         &[
             oid(OID_X509_CERTIFICATE),
@@ -48,7 +127,7 @@ fn cert_bag(cert: &CaCertificate) -> Vec<u8> {
         .concat(),
     );
     let mut attributes = [
-        attribute(OID_FRIENDLY_NAME, &bmp_string(&format!("debian:{name}"))),
+        attribute(OID_FRIENDLY_NAME, &bmp_string(&cert.alias)),
         attribute(
             OID_ORACLE_TRUSTED_KEY_USAGE,
             &oid(OID_ANY_EXTENDED_KEY_USAGE),
@@ -209,6 +288,117 @@ mod tests {
 
     fn hex(bytes: &[u8]) -> String {
         bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// A new self-signed certificate from openssl, as PEM.
+    fn openssl_certificate(dir: &std::path::Path, subject: &str) -> Vec<u8> {
+        let out = dir.join("cert.pem");
+        let status = Command::new("openssl")
+            .args(["req", "-x509", "-newkey", "ec", "-pkeyopt"])
+            .args(["ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj"])
+            .arg(format!("/CN={subject}"))
+            .arg("-keyout")
+            .arg(dir.join("key.pem"))
+            .arg("-out")
+            .arg(&out)
+            .output()
+            .expect("openssl must be installed");
+        assert!(status.status.success(), "{status:?}");
+        std::fs::read(out).expect("read cert")
+    }
+
+    fn keytool_list(store: &std::path::Path, password: &str) -> (bool, String) {
+        let out = Command::new("keytool")
+            .args([
+                "-list",
+                "-v",
+                "-storetype",
+                "PKCS12",
+                "-storepass",
+                password,
+            ])
+            .arg("-keystore")
+            .arg(store)
+            .env("LC_ALL", "C")
+            .output()
+            .expect("keytool must be installed (a JDK)");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        (out.status.success(), text)
+    }
+
+    /// Certificates of any PEM files, one or several per file, are trusted entries under
+    /// their file's name, and the store opens with the password given and no other.
+    #[test]
+    fn keytool_reads_pem_certificates_under_their_aliases() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let one = openssl_certificate(dir.path(), "rules_debimage test CA one");
+        let two = openssl_certificate(dir.path(), "rules_debimage test CA two");
+        let mut trusted = TrustedCertificate::from_pem("company-ca.pem", &one).unwrap();
+        trusted.extend(
+            TrustedCertificate::from_pem("both.pem", &[two, one.clone()].concat()).unwrap(),
+        );
+        let aliases: Vec<&str> = trusted.iter().map(|t| t.alias.as_str()).collect();
+        assert_eq!(aliases, ["company-ca.pem", "both.pem#1", "both.pem#2"]);
+        let store = pkcs12_truststore(&trusted, "s3cret pass").unwrap();
+        let path = dir.path().join("store.p12");
+        std::fs::write(&path, &store).unwrap();
+
+        let (ok, text) = keytool_list(&path, "s3cret pass");
+        assert!(ok, "{text}");
+        assert!(text.contains("Your keystore contains 3 entries"), "{text}");
+        assert_eq!(
+            text.matches("Entry type: trustedCertEntry").count(),
+            3,
+            "{text}"
+        );
+        for (alias, owner) in [
+            ("company-ca.pem", "one"),
+            ("both.pem#1", "two"),
+            ("both.pem#2", "one"),
+        ] {
+            let block = format!("Alias name: {alias}\n");
+            let at = text
+                .find(&block)
+                .unwrap_or_else(|| panic!("{alias}: {text}"));
+            let owner_line = format!("Owner: CN=rules_debimage test CA {owner}");
+            assert!(
+                text[at..].trim_start_matches(&block).contains(&owner_line),
+                "{text}"
+            );
+        }
+        assert!(
+            !keytool_list(&path, DEFAULT_PASSWORD).0,
+            "the default password must not open it"
+        );
+    }
+
+    #[test]
+    fn refuses_what_java_would_misread() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let pem = openssl_certificate(dir.path(), "rules_debimage test CA");
+        let mut trusted = TrustedCertificate::from_pem("Corp.pem", &pem).unwrap();
+        assert_eq!(
+            pkcs12_truststore(&trusted, "").unwrap_err().to_string(),
+            "Java trust store: the store password is empty"
+        );
+        trusted.extend(TrustedCertificate::from_pem("corp.pem", &pem).unwrap());
+        assert_eq!(
+            pkcs12_truststore(&trusted, DEFAULT_PASSWORD)
+                .unwrap_err()
+                .to_string(),
+            "Java trust store: two certificates under the alias \"corp.pem\" (and \"Corp.pem\"); \
+             Java would keep only one"
+        );
+        assert!(pkcs12_truststore(&[], DEFAULT_PASSWORD).is_err());
+        let key = std::fs::read(dir.path().join("key.pem")).unwrap();
+        let err = TrustedCertificate::from_pem("key.pem", &key)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("key.pem: malformed certificate: PEM label is \"PRIVATE KEY\""),
+            "{err}"
+        );
     }
 
     /// Java's own keytool reads the store (password checked through the MAC) and sees every

@@ -14,7 +14,7 @@ pub mod status;
 pub mod users;
 
 pub use cacerts::{CaBundle, CaCertificate, BUNDLE_PATH};
-pub use keystore::{java_truststore, KEYSTORE_PATH};
+pub use keystore::{java_truststore, pkcs12_truststore, TrustedCertificate, KEYSTORE_PATH};
 pub use status::{is_valid_package_name, status_entries, StatusOptions, STATUS_DIR};
 pub use users::{
     distroless_groups, distroless_homes, distroless_users, group, group_entry, passwd,
@@ -45,6 +45,8 @@ pub enum Error {
     CertificateFile { path: String, message: String },
     #[error("no certificates: no .crt file under {}", cacerts::SOURCE_DIR)]
     NoCertificates,
+    #[error("Java trust store: {message}")]
+    Keystore { message: String },
     /// A locale that cannot be had; `locale` is its name, or the package and path at fault.
     #[error("locale {locale}: {message}")]
     Locale { locale: String, message: String },

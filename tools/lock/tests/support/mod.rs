@@ -8,13 +8,25 @@
 
 #![allow(dead_code)] // each test file uses a part
 
+pub mod http;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use debimage_lock::release::{Keyring, Release};
+use debimage_lock::openpgp::Keyring;
+use debimage_lock::release::Release;
 
 pub const DEBIAN: &str = "https://deb.debian.org/debian";
 pub const SECURITY: &str = "https://deb.debian.org/debian-security";
+
+/// The current time, seconds since the epoch.
+pub fn now() -> i64 {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("the clock is after 1970")
+        .as_secs();
+    i64::try_from(secs).expect("the clock is in range")
+}
 
 pub fn keyring_path() -> PathBuf {
     std::env::var_os("DEBIAN_KEYRING").map_or_else(
@@ -77,7 +89,7 @@ pub fn inrelease(base: &str, suite: &str) -> String {
 pub fn release(base: &str, suite: &str) -> Release {
     let url = format!("{base}/dists/{suite}/InRelease");
     let verified = keyring()
-        .verify_inrelease(&inrelease(base, suite), &url)
+        .verify_inrelease(&inrelease(base, suite), &url, now())
         .expect("the InRelease verifies");
     Release::parse(&verified.text, &url).expect("the Release parses")
 }
