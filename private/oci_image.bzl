@@ -76,12 +76,13 @@ def _oci_image_impl(ctx):
     checked = ctx.actions.declare_file(ctx.label.name + ".conflicts_checked")
     check = ctx.actions.args()
     check.add("check-conflicts")
-    check_inputs = [layer.blob for layer in layers]
+    check_inputs = []
     if base:
         check.add("--base", base.layout.path)
         check_inputs.append(base.layout)
     for layer in layers:
-        check.add("--layer", "%s=%s" % (layer.blob.short_path, layer.blob.path))
+        check.add("--layer", "%s=%s=%s" % (layer.blob.short_path, layer.blob.path, layer.digests.path))
+        check_inputs.extend([layer.blob, layer.digests])
     check.add("--stamp-out", checked)
     ctx.actions.run(
         executable = ctx.executable._debimage,

@@ -73,6 +73,11 @@ impl<R: Read> ArReader<R> {
         }
     }
 
+    /// Data bytes of the current member not read yet.
+    pub fn member_left(&self) -> u64 {
+        self.data_left
+    }
+
     /// The current member's data. A member cut short by the end of the archive yields an
     /// `UnexpectedEof` error rather than a short read.
     pub fn member(&mut self) -> MemberReader<'_, R> {

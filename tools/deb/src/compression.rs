@@ -5,6 +5,10 @@ use std::io::{self, BufRead, BufReader, Read};
 
 use crate::Error;
 
+/// Memory the xz decoder may use: `xz -9` needs 65 MiB; a stream that declares a bigger
+/// dictionary is refused instead of allocated.
+pub const XZ_MEMORY_LIMIT: u64 = 80 << 20;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Compression {
     None,
@@ -70,7 +74,17 @@ impl Compression {
         Ok(match self {
             Self::None => Box::new(reader),
             Self::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(reader)),
-            Self::Xz => Box::new(xz2::bufread::XzDecoder::new_multi_decoder(reader)),
+            Self::Xz => {
+                let stream = xz2::stream::Stream::new_stream_decoder(
+                    XZ_MEMORY_LIMIT,
+                    xz2::stream::CONCATENATED,
+                )
+                .map_err(|e| Error::Member {
+                    member: member.to_string(),
+                    message: format!("cannot start an xz decoder: {e}"),
+                })?;
+                Box::new(xz2::bufread::XzDecoder::new_stream(reader, stream))
+            }
             Self::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(reader)?),
             Self::Bzip2 => Box::new(bzip2::bufread::MultiBzDecoder::new(reader)),
         })

@@ -58,6 +58,21 @@ impl Control {
                 return Err(Error::Control(format!("missing {required} field")));
             }
         }
+        if !is_valid_version(control.version()) {
+            return Err(Error::Control(format!(
+                "Version {:?} is not a Debian version ([epoch:]upstream[-revision])",
+                control.version()
+            )));
+        }
+        let arch = control.architecture();
+        if !arch
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            return Err(Error::Control(format!(
+                "Architecture {arch:?} is not a Debian architecture name"
+            )));
+        }
         Ok(control)
     }
 
@@ -87,6 +102,30 @@ impl Control {
     }
 }
 
+/// Debian policy 5.6.12: `[epoch:]upstream_version[-debian_revision]`, the epoch digits, the
+/// upstream version starting with a digit, `[A-Za-z0-9.+~]` plus `-` (only with a revision)
+/// and `:` (only with an epoch).
+pub fn is_valid_version(version: &str) -> bool {
+    let (epoch, rest) = match version.split_once(':') {
+        Some((epoch, rest)) => (Some(epoch), rest),
+        None => (None, version),
+    };
+    if epoch.is_some_and(|e| e.is_empty() || !e.bytes().all(|b| b.is_ascii_digit())) {
+        return false;
+    }
+    let (upstream, revision) = match rest.rsplit_once('-') {
+        Some((upstream, revision)) => (upstream, Some(revision)),
+        None => (rest, None),
+    };
+    let plain = |b: u8| b.is_ascii_alphanumeric() || b".+~".contains(&b);
+    let upstream_ok = upstream.bytes().next().is_some_and(|b| b.is_ascii_digit())
+        && upstream.bytes().all(|b| {
+            plain(b) || (b == b'-' && revision.is_some()) || (b == b':' && epoch.is_some())
+        });
+    let revision_ok = revision.is_none_or(|r| !r.is_empty() && r.bytes().all(plain));
+    upstream_ok && revision_ok
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,6 +153,47 @@ Description: time zone and daylight-saving time data\n This package contains dat
         assert_eq!(err.to_string(), "control file: missing Version field");
         let err = Control::parse("Version: 1\n").unwrap_err();
         assert_eq!(err.to_string(), "control file: missing Package field");
+    }
+
+    #[test]
+    fn versions_follow_debian_policy() {
+        for ok in [
+            "1",
+            "2024a-0+deb12u1",
+            "1:2.36-9+deb12u14",
+            "2.0~rc1",
+            "1.0-1-2",
+            "1:2:3-4",
+            "20230311+deb12u1",
+        ] {
+            assert!(is_valid_version(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "a1",
+            "1.0 ",
+            "1.0-",
+            ":1",
+            "x:1",
+            "1:2\u{1b}[0m",
+            "1.0_1",
+            "1,0",
+            "1:",
+            "-1",
+        ] {
+            assert!(!is_valid_version(bad), "{bad:?}");
+        }
+        let err =
+            Control::parse("Package: a\nVersion: 99.0\u{1b}[2J\nArchitecture: all\n").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "control file: Version \"99.0\\u{1b}[2J\" is not a Debian version ([epoch:]upstream[-revision])"
+        );
+        let err = Control::parse("Package: a\nVersion: 1\nArchitecture: ../x\n").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "control file: Architecture \"../x\" is not a Debian architecture name"
+        );
     }
 
     #[test]

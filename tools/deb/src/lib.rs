@@ -8,7 +8,7 @@ mod package;
 
 pub use compression::Compression;
 pub use control::Control;
-pub use package::{DebReader, Metadata};
+pub use package::{DebReader, Metadata, CONTROL_MAX, MD5SUMS_MAX};
 
 /// Everything that can be wrong with a `.deb` (the caller adds which file it was).
 #[derive(Debug, thiserror::Error)]

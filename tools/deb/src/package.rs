@@ -1,4 +1,8 @@
 //! A `.deb` as a stream: `debian-binary`, then `control.tar[.*]`, then `data.tar[.*]`.
+//!
+//! Every part is read to its end (so that each decompressor checks its trailer: gzip CRC and
+//! length, the xz index), declared sizes are checked against what is there, and the control
+//! files held in memory have fixed limits.
 
 use std::io::Read;
 
@@ -15,6 +19,11 @@ pub struct Metadata {
     /// `conffiles`, as shipped.
     pub conffiles: Option<String>,
 }
+
+/// Largest `control` and `conffiles` read (dpkg's biggest control files are a few KiB).
+pub const CONTROL_MAX: u64 = 1 << 20;
+/// Largest `md5sums` read: about 300,000 files.
+pub const MD5SUMS_MAX: u64 = 32 << 20;
 
 /// An open `.deb`, positioned at its data member.
 pub struct DebReader<R: Read> {
@@ -77,10 +86,33 @@ impl<R: Read> DebReader<R> {
         &self.data_member
     }
 
-    /// The decompressed `data.tar` stream.
+    /// The decompressed `data.tar` stream; read it to its end, then call
+    /// [`DebReader::finish`].
     pub fn data(&mut self) -> Result<Box<dyn Read + '_>, Error> {
         self.data_compression
             .decoder(self.ar.member(), &self.data_member)
+    }
+
+    /// Checks the rest of the archive once the data has been read: nothing of the data member
+    /// left unread (bytes after the compressed stream), no member after it except dpkg's
+    /// reserved `_` ones, and a clean end.
+    pub fn finish(mut self) -> Result<(), Error> {
+        let left = self.ar.member_left();
+        if left > 0 {
+            return Err(Error::Member {
+                member: self.data_member,
+                message: format!("{left} bytes after the end of the compressed data"),
+            });
+        }
+        while let Some(name) = self.ar.next_member()? {
+            if !name.starts_with('_') {
+                return Err(Error::Format(format!(
+                    "unexpected member {name:?} after {}",
+                    self.data_member
+                )));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -95,35 +127,62 @@ fn next_member<R: Read>(ar: &mut ArReader<R>) -> Result<Option<String>, Error> {
 }
 
 fn read_control_tar(reader: impl Read, member: &str) -> Result<Metadata, Error> {
-    let err = |e| member_error(member, e);
+    let err = |message: String| Error::Member {
+        member: member.to_string(),
+        message,
+    };
+    let io = |e: std::io::Error| member_error(member, e);
     let mut control = None;
     let mut md5sums = None;
     let mut conffiles = None;
-    let mut archive = tar::Archive::new(reader);
-    for entry in archive.entries().map_err(err)? {
-        let mut entry = entry.map_err(err)?;
-        if !entry.header().entry_type().is_file() {
-            continue;
-        }
-        let path = entry.path().map_err(err)?;
-        let name = path.to_string_lossy();
-        let slot = match name.strip_prefix("./").unwrap_or(&name) {
-            "control" => &mut control,
-            "md5sums" => &mut md5sums,
-            "conffiles" => &mut conffiles,
+    let mut archive = tarstream::Archive::new(reader);
+    while let Some(header) = archive.next_entry().map_err(|e| tar_error(member, e))? {
+        let name = header.path.strip_prefix(b"./").unwrap_or(&header.path);
+        let (slot, max) = match name {
+            b"control" => (&mut control, CONTROL_MAX),
+            b"md5sums" => (&mut md5sums, MD5SUMS_MAX),
+            b"conffiles" => (&mut conffiles, CONTROL_MAX),
             _ => continue,
         };
-        let mut text = String::new();
-        entry.read_to_string(&mut text).map_err(err)?;
+        let shown = String::from_utf8_lossy(name).into_owned();
+        if header.entry_type != tarstream::EntryType::Regular {
+            return Err(err(format!(
+                "{shown} is a {:?} entry, not a regular file",
+                header.entry_type
+            )));
+        }
+        if header.size > max {
+            return Err(err(format!(
+                "{shown} is {} bytes, more than the {max} allowed",
+                header.size
+            )));
+        }
+        if slot.is_some() {
+            return Err(err(format!("two {shown} files")));
+        }
+        let mut bytes = Vec::new();
+        archive.data().read_to_end(&mut bytes).map_err(io)?;
+        let text =
+            String::from_utf8(bytes).map_err(|_| err(format!("{shown} is not UTF-8 text")))?;
         *slot = Some(text);
     }
-    let control = control.ok_or_else(|| Error::Member {
-        member: member.to_string(),
-        message: "no control file".into(),
-    })?;
+    // Read the compressed stream to its end: its checksum is only verified there.
+    std::io::copy(&mut archive.into_inner(), &mut std::io::sink()).map_err(io)?;
+    let control = control.ok_or_else(|| err("no control file".into()))?;
     Ok(Metadata {
         control: Control::parse(&control)?,
         md5sums,
         conffiles,
     })
+}
+
+/// A tar error of `member`, or the decoder's own error as is.
+pub(crate) fn tar_error(member: &str, e: tarstream::Error) -> Error {
+    match e {
+        tarstream::Error::Io(e) => member_error(member, e),
+        tarstream::Error::Format(message) => Error::Member {
+            member: member.to_string(),
+            message,
+        },
+    }
 }

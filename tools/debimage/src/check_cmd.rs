@@ -1,12 +1,12 @@
 //! `debimage check-image`: assertions on a built image, for the `image_test` rule.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::BufReader;
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
-use layer::{Entry, Kind};
+use layer::{Kind, Layer};
 use serde::Deserialize;
 
 #[derive(clap::Args)]
@@ -80,8 +80,8 @@ pub fn run(args: CheckArgs) -> Result<()> {
     check_config(&checks.config, &image, &mut failures);
     if let Some(expected) = &checks.packages {
         let found: BTreeSet<&str> = files
-            .keys()
-            .filter_map(|p| p.strip_prefix(rootfs::STATUS_DIR)?.strip_prefix('/'))
+            .entries()
+            .filter_map(|e| e.path.strip_prefix(rootfs::STATUS_DIR)?.strip_prefix('/'))
             .filter(|name| !name.contains('/') && !name.ends_with(".md5sums"))
             .collect();
         let expected: BTreeSet<&str> = expected.iter().map(String::as_str).collect();
@@ -109,7 +109,10 @@ pub fn run(args: CheckArgs) -> Result<()> {
     Ok(())
 }
 
-fn check_file(check: &FileCheck, files: &BTreeMap<String, Entry>, failures: &mut Vec<String>) {
+/// The largest file a content pattern is matched against.
+const CONTENT_MAX: u64 = 64 << 20;
+
+fn check_file(check: &FileCheck, files: &Layer, failures: &mut Vec<String>) {
     let path = check.path.trim_start_matches('/');
     let Some(entry) = files.get(path) else {
         if check.exists {
@@ -159,21 +162,24 @@ fn check_file(check: &FileCheck, files: &BTreeMap<String, Entry>, failures: &mut
         }
     }
     if let Some(pattern) = &check.content {
-        let data = match &entry.kind {
-            Kind::File(data) => Some(data.as_slice()),
+        let content = match &entry.kind {
+            Kind::File(content) => Some(content),
             Kind::Hardlink(t) => match files.get(t).map(|e| &e.kind) {
-                Some(Kind::File(data)) => Some(data.as_slice()),
+                Some(Kind::File(content)) => Some(content),
                 _ => None,
             },
             _ => None,
         };
-        match (regex::bytes::Regex::new(pattern), data) {
+        match (regex::bytes::Regex::new(pattern), content) {
             (Err(e), _) => fail(format!("bad content pattern: {e}")),
             (Ok(_), None) => fail("has no content to match".into()),
-            (Ok(re), Some(data)) if !re.is_match(data) => {
-                fail(format!("content does not match {pattern:?}"))
-            }
-            _ => {}
+            (Ok(re), Some(content)) => match content.to_vec(CONTENT_MAX) {
+                Err(e) => fail(format!("cannot match its content: {e}")),
+                Ok(data) if !re.is_match(&data) => {
+                    fail(format!("content does not match {pattern:?}"))
+                }
+                Ok(_) => {}
+            },
         }
     }
 }

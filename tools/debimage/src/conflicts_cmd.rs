@@ -10,14 +10,28 @@ pub struct ConflictArgs {
     /// mediaType and checked against its digest and diff_id.
     #[arg(long)]
     base: Option<PathBuf>,
-    /// A layer as NAME=FILE (gzip tar), in image order; NAME appears in error messages.
-    #[arg(long = "layer", value_parser = parse_named)]
-    layers: Vec<(String, PathBuf)>,
+    /// A layer as NAME=BLOB=DIGESTS_JSON, in image order: the blob, and the digests JSON
+    /// `debimage layer --digests-out` wrote for it (digest, size, diff_id, media_type). NAME
+    /// appears in error messages.
+    #[arg(long = "layer", value_parser = parse_layer)]
+    layers: Vec<(String, PathBuf, PathBuf)>,
     /// Touch this file when there is no conflict (a build action needs an output).
     #[arg(long)]
     stamp_out: Option<PathBuf>,
 }
 
+fn parse_layer(value: &str) -> Result<(String, PathBuf, PathBuf), String> {
+    let bad = || format!("expected NAME=BLOB=DIGESTS_JSON, got {value:?}");
+    let (name, rest) = value.split_once('=').ok_or_else(bad)?;
+    let (blob, digests) = rest.rsplit_once('=').ok_or_else(bad)?;
+    Ok((
+        name.to_string(),
+        PathBuf::from(blob),
+        PathBuf::from(digests),
+    ))
+}
+
+/// A NAME=FILE option value.
 pub fn parse_named(value: &str) -> Result<(String, PathBuf), String> {
     let (name, path) = value
         .split_once('=')
@@ -33,9 +47,12 @@ pub fn run(args: ConflictArgs) -> Result<()> {
     if let Some(dir) = &args.base {
         layers = base_layers(dir).with_context(|| format!("base image {}", dir.display()))?;
     }
-    for (name, path) in &args.layers {
-        let layer =
-            crate::image_fs::read_layer_blob(path).with_context(|| format!("layer {name}"))?;
+    for (name, blob, digests) in &args.layers {
+        let blob = crate::image_fs::layer_blob(blob, digests, name.clone())
+            .with_context(|| format!("layer {name}"))?;
+        // Contents are compared by digest: none is kept.
+        let layer = crate::image_fs::read_layer_blob(&blob, false)
+            .with_context(|| format!("layer {name}"))?;
         layers.push((name.clone(), layer));
     }
     layer::check_conflicts(layers.iter().map(|(n, l)| (n.as_str(), l)))?;
@@ -75,13 +92,7 @@ fn base_layers(dir: &Path) -> Result<Vec<(String, layer::Layer)>> {
             _ => {}
         }
         name.push(')');
-        let mut reader = blob.open()?;
-        let mut layer = layer::Layer::new();
-        let added = layer.add_tar(&mut reader);
-        // A blob that is not what its descriptor says is the news, whatever it parses to.
-        reader.finish()?;
-        added.with_context(|| blob.path.display().to_string())?;
-        layers.push((name, layer));
+        layers.push((name, crate::image_fs::read_layer_blob(blob, false)?));
     }
     Ok(layers)
 }

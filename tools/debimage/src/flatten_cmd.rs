@@ -19,7 +19,7 @@ pub struct FlattenArgs {
 pub fn run(args: FlattenArgs) -> Result<()> {
     let mut layers = Vec::new();
     for (name, path) in &args.inputs {
-        let layer = crate::image_fs::read_layer_blob(path).with_context(|| name.clone())?;
+        let layer = crate::image_fs::read_tar_file(path).with_context(|| name.clone())?;
         layers.push((name.as_str(), layer));
     }
     let layer = layer::flatten(layers.iter().map(|(n, l)| (*n, l)))?;

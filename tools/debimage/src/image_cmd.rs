@@ -6,7 +6,6 @@ use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use serde::Deserialize;
 
 use crate::output::write_atomically;
 
@@ -104,20 +103,6 @@ fn parse_annotation(value: &str) -> Result<(String, String), String> {
     Ok((k.to_string(), v.to_string()))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Digests {
-    diff_id: String,
-    digest: String,
-    size: u64,
-    #[serde(default = "gzip_media_type")]
-    media_type: String,
-}
-
-fn gzip_media_type() -> String {
-    layer::LayerCompression::Gzip.media_type().to_string()
-}
-
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
     let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     serde_json::from_reader(BufReader::new(file))
@@ -167,24 +152,12 @@ pub fn image(args: ImageArgs) -> Result<()> {
     }
     let mut layers = Vec::new();
     for (i, (blob, digests)) in args.layers.iter().enumerate() {
-        let d: Digests = read_json(digests)?;
-        let media_type = oci::LayerMediaType::parse(&d.media_type)
-            .with_context(|| digests.display().to_string())?;
-        for (field, digest) in [("digest", &d.digest), ("diff_id", &d.diff_id)] {
-            oci::sha256_hex(digest).with_context(|| format!("{}: {field}", digests.display()))?;
-        }
-        layers.push(oci::LayerBlob {
-            path: blob.clone(),
-            digest: d.digest,
-            size: d.size,
-            diff_id: d.diff_id,
-            media_type,
-            created_by: args
-                .created_by
-                .get(i)
-                .cloned()
-                .unwrap_or_else(|| blob.display().to_string()),
-        });
+        let created_by = args
+            .created_by
+            .get(i)
+            .cloned()
+            .unwrap_or_else(|| blob.display().to_string());
+        layers.push(crate::image_fs::layer_blob(blob, digests, created_by)?);
     }
     let out = &args.output;
     let digest =

@@ -60,7 +60,7 @@ pub fn run(args: KeystoreArgs) -> Result<()> {
     let mut layer = Layer::new();
     layer.add(Entry {
         path,
-        kind: Kind::File(store),
+        kind: Kind::File(store.into()),
         mode: 0o644,
         uid: 0,
         gid: 0,

@@ -126,7 +126,9 @@ pub fn run(args: LayerArgs) -> Result<()> {
         let data = deb.data().with_context(|| path.display().to_string())?;
         layer
             .add_tar_with(data, &options)
+            .and_then(|()| layer.check_symlinks())
             .with_context(|| format!("{}: {member}", path.display()))?;
+        deb.finish().with_context(|| path.display().to_string())?;
         if args.status {
             let status = rootfs::StatusOptions {
                 add_status_field: args.status_field,
@@ -176,7 +178,7 @@ pub fn run(args: LayerArgs) -> Result<()> {
             let store = rootfs::java_truststore(&bundle.certificates, password);
             let entry = Entry {
                 path: rootfs::KEYSTORE_PATH.to_string(),
-                kind: Kind::File(store),
+                kind: Kind::File(store.into()),
                 mode: 0o644,
                 uid: 0,
                 gid: 0,
@@ -259,11 +261,17 @@ impl DeclaredEntry {
             .filter(|m| *m <= 0o7777)
             .with_context(|| format!("{}: mode {mode_text:?} is not octal 0000-7777", context()))?;
         let kind = match (&self.kind, self.content, self.source, self.target) {
-            (DeclaredKind::File, Some(text), None, None) => Kind::File(text.into_bytes()),
-            (DeclaredKind::File, None, Some(source), None) => Kind::File(
-                std::fs::read(&source)
-                    .with_context(|| format!("{}: cannot read {}", context(), source.display()))?,
-            ),
+            (DeclaredKind::File, Some(text), None, None) => Kind::File(text.into_bytes().into()),
+            (DeclaredKind::File, None, Some(source), None) => {
+                let read = || -> std::io::Result<layer::Content> {
+                    layer::Content::read(BufReader::new(File::open(&source)?), true)
+                };
+                Kind::File(
+                    read().with_context(|| {
+                        format!("{}: cannot read {}", context(), source.display())
+                    })?,
+                )
+            }
             (DeclaredKind::Directory, None, None, None) => Kind::Directory,
             (DeclaredKind::Symlink, None, None, Some(target)) => Kind::Symlink(target),
             _ => bail!(

@@ -76,9 +76,21 @@ enum Command {
 
 fn main() {
     if let Err(err) = run(Cli::parse()) {
-        eprintln!("debimage: error: {err:#}");
+        eprintln!("debimage: error: {}", printable(&format!("{err:#}")));
         std::process::exit(1);
     }
+}
+
+/// `text` with control characters other than newlines escaped: a message quotes names and
+/// fields from untrusted input, which must not drive the terminal (ANSI escapes).
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\n' => "\n".to_string(),
+            c if c.is_control() => c.escape_default().to_string(),
+            c => c.to_string(),
+        })
+        .collect()
 }
 
 fn run(cli: Cli) -> Result<()> {
@@ -100,5 +112,16 @@ fn run(cli: Cli) -> Result<()> {
             print!("{}", reader.metadata().control.raw);
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn messages_cannot_drive_the_terminal() {
+        assert_eq!(
+            super::printable("a\u{1b}[2Jb\r\u{9b}c\n  d"),
+            "a\\u{1b}[2Jb\\r\\u{9b}c\n  d"
+        );
     }
 }

@@ -1,5 +1,6 @@
-//! Atomic output files (nothing partial is ever left at an output path), and the outputs of
-//! every subcommand that makes a layer.
+//! Atomic output files: nothing partial is ever left at an output path, and a command with
+//! several outputs writes every one or none. Also the outputs of every subcommand that makes
+//! a layer.
 
 use std::fs::File;
 use std::io::Write;
@@ -7,41 +8,87 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use layer::Layer;
+use tempfile::NamedTempFile;
 
-/// Writes through a temporary file next to `path`, renamed into place only on success (the
-/// temporary file is removed on failure). A `path` that is no regular file, e.g. `/dev/stdout`
-/// or a pipe, is written to directly: a rename would replace it.
-pub fn write_atomically<T>(path: &Path, write: impl FnOnce(&mut File) -> Result<T>) -> Result<T> {
-    if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .open(path)
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        let value = write(&mut file)?;
-        file.flush()
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        return Ok(value);
+/// Outputs written to temporary files beside their paths, renamed into place together by
+/// [`Outputs::commit`]. Dropped without a commit (an error), the temporary files are removed.
+#[derive(Default)]
+pub struct Outputs {
+    staged: Vec<(NamedTempFile, PathBuf)>,
+}
+
+impl Outputs {
+    pub fn new() -> Self {
+        Self::default()
     }
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".debimage-")
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    // Like any file a tool writes (tempfile's default is 0600).
-    std::fs::set_permissions(
-        tmp.path(),
-        std::os::unix::fs::PermissionsExt::from_mode(0o644),
-    )
-    .with_context(|| format!("cannot write {}", path.display()))?;
-    let value = write(tmp.as_file_mut())?;
-    tmp.as_file_mut()
-        .flush()
+
+    /// Writes one output to a temporary file. A `path` that is no regular file, e.g.
+    /// `/dev/stdout` or a pipe, is written to directly: a rename would replace it.
+    pub fn stage<T>(
+        &mut self,
+        path: &Path,
+        write: impl FnOnce(&mut File) -> Result<T>,
+    ) -> Result<T> {
+        if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            let value = write(&mut file)?;
+            file.flush()
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            return Ok(value);
+        }
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        if path.is_dir() {
+            anyhow::bail!("cannot write {}: it is a directory", path.display());
+        }
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".debimage-")
+            .tempfile_in(dir)
+            .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+        // Like any file a tool writes (tempfile's default is 0600).
+        std::fs::set_permissions(
+            tmp.path(),
+            std::os::unix::fs::PermissionsExt::from_mode(0o644),
+        )
         .with_context(|| format!("cannot write {}", path.display()))?;
-    tmp.persist(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
+        let value = write(tmp.as_file_mut())?;
+        tmp.as_file_mut()
+            .flush()
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        self.staged.push((tmp, path.to_path_buf()));
+        Ok(value)
+    }
+
+    /// Renames every staged output into place. Should one rename fail, the outputs already
+    /// renamed are removed again.
+    pub fn commit(self) -> Result<()> {
+        let mut done: Vec<PathBuf> = Vec::new();
+        for (tmp, path) in self.staged {
+            // The error must not keep the temporary file alive: it would outlive the
+            // process's exit, which runs no destructors.
+            if let Err(e) = tmp.persist(&path).map_err(|e| e.error) {
+                for renamed in &done {
+                    let _ = std::fs::remove_file(renamed);
+                }
+                return Err(e).with_context(|| format!("cannot write {}", path.display()));
+            }
+            done.push(path);
+        }
+        Ok(())
+    }
+}
+
+/// Writes one output through a temporary file next to `path`, renamed into place only on
+/// success (the temporary file is removed on failure).
+pub fn write_atomically<T>(path: &Path, write: impl FnOnce(&mut File) -> Result<T>) -> Result<T> {
+    let mut outputs = Outputs::new();
+    let value = outputs.stage(path, write)?;
+    outputs.commit()?;
     Ok(value)
 }
 
@@ -72,13 +119,15 @@ enum Compression {
 }
 
 impl LayerOutput {
-    /// Writes `layer` and, if asked for, its digests and listing, each atomically.
+    /// Writes `layer` and, if asked for, its digests and listing: every output or none (each
+    /// is staged, and all are renamed into place at the end).
     pub fn write(&self, layer: &Layer) -> Result<()> {
         let compression = match self.compression {
             Compression::Gzip => layer::LayerCompression::Gzip,
             Compression::Zstd => layer::LayerCompression::Zstd,
         };
-        let digests = write_atomically(&self.out, |file| {
+        let mut outputs = Outputs::new();
+        let digests = outputs.stage(&self.out, |file| {
             Ok(layer::write_tar(layer, file, self.mtime, compression)?)
         })?;
         if let Some(path) = &self.digests_out {
@@ -88,15 +137,15 @@ impl LayerOutput {
                 "size": digests.size,
                 "media_type": compression.media_type(),
             });
-            write_atomically(path, |file| {
+            outputs.stage(path, |file| {
                 serde_json::to_writer_pretty(&mut *file, &json)?;
                 Ok(file.write_all(b"\n")?)
             })?;
         }
         if let Some(path) = &self.listing_out {
-            write_atomically(path, |file| Ok(file.write_all(layer.listing().as_bytes())?))?;
+            outputs.stage(path, |file| Ok(file.write_all(layer.listing().as_bytes())?))?;
         }
-        Ok(())
+        outputs.commit()
     }
 }
 

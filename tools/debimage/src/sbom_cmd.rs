@@ -1,13 +1,13 @@
 //! `debimage sbom`: an SPDX 2.3 JSON document of one or more images (e.g. the platforms of an
 //! index): every Debian package in their dpkg `status.d`, and every layer.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fs::File;
-use std::io::{BufReader, Write};
+use std::io::{BufReader, Read, Write};
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use layer::{Entry, Kind};
+use layer::{Entry, Kind, Layer};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -42,6 +42,9 @@ struct LockedPackage {
     sha256: String,
     urls: Vec<String>,
 }
+
+/// How much of a copyright file is read for its license.
+const COPYRIGHT_PREFIX: u64 = 4 << 20;
 
 /// Debian copyright short names with an SPDX equivalent.
 const SPDX_IDS: [(&str, &str); 22] = [
@@ -116,17 +119,21 @@ pub fn run(args: SbomArgs) -> Result<()> {
             }
             relationships.push(rel(&image_id, "CONTAINS", &id));
         }
-        for (control_path, entry) in &files {
+        for entry in files.entries() {
+            let control_path = &entry.path;
             let Some(name) = control_path.strip_prefix("var/lib/dpkg/status.d/") else {
                 continue;
             };
-            let Kind::File(data) = &entry.kind else {
+            let Kind::File(content) = &entry.kind else {
                 continue;
             };
             if name.contains('/') || name.ends_with(".md5sums") {
                 continue;
             }
-            let control = deb::Control::parse(&String::from_utf8_lossy(data))
+            let data = content
+                .to_vec(deb::CONTROL_MAX)
+                .with_context(|| format!("{}: /{control_path}", dir.display()))?;
+            let control = deb::Control::parse(&String::from_utf8_lossy(&data))
                 .with_context(|| format!("{}: /{control_path}", dir.display()))?;
             let (name, version, deb_arch) =
                 (control.package(), control.version(), control.architecture());
@@ -236,11 +243,7 @@ fn purl(name: &str, version: &str, arch: &str, source: &str) -> String {
 
 /// The license of the `Files: *` paragraph of a DEP-5 copyright file, as an SPDX identifier
 /// (or a LicenseRef recorded in `refs`); NOASSERTION when there is none.
-fn declared_license(
-    files: &BTreeMap<String, Entry>,
-    package: &str,
-    refs: &mut BTreeSet<(String, String)>,
-) -> String {
+fn declared_license(files: &Layer, package: &str, refs: &mut BTreeSet<(String, String)>) -> String {
     let mut doc = format!("usr/share/doc/{package}");
     if let Some(Entry {
         kind: Kind::Symlink(target),
@@ -250,13 +253,21 @@ fn declared_license(
         doc = format!("usr/share/doc/{}", target.trim_start_matches("./"));
     }
     let Some(Entry {
-        kind: Kind::File(text),
+        kind: Kind::File(content),
         ..
     }) = files.get(&format!("{doc}/copyright"))
     else {
         return "NOASSERTION".into();
     };
-    let text = String::from_utf8_lossy(text);
+    // The header and the `Files: *` paragraph come first: a prefix is enough.
+    let mut text = Vec::new();
+    let read = content
+        .reader()
+        .and_then(|r| r.take(COPYRIGHT_PREFIX).read_to_end(&mut text));
+    if read.is_err() {
+        return "NOASSERTION".into();
+    }
+    let text = String::from_utf8_lossy(&text);
     if !text.starts_with("Format:") {
         return "NOASSERTION".into();
     }

@@ -253,6 +253,8 @@ fn merged_usr_moves_libc6_and_the_conflict_check_catches_a_mixed_image() {
         libc6.to_str().expect("path"),
         "--out",
         "libc6.tgz",
+        "--digests-out",
+        "libc6.json",
         "--listing-out",
         "libc6.txt",
     ]);
@@ -285,14 +287,16 @@ fn merged_usr_moves_libc6_and_the_conflict_check_catches_a_mixed_image() {
         base_files.to_str().expect("path"),
         "--out",
         "base-files.tgz",
+        "--digests-out",
+        "base-files.json",
     ]);
     assert!(out.status.success());
     let out = run(&[
         "check-conflicts",
         "--layer",
-        "base-files=base-files.tgz",
+        "base-files=base-files.tgz=base-files.json",
         "--layer",
-        "libc6=libc6.tgz",
+        "libc6=libc6.tgz=libc6.json",
     ]);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
@@ -315,7 +319,15 @@ fn merged_usr_keeps_trixie_links_and_bookworm_libc6_fits_only_when_merged() {
         }
         let out_name = format!("{name}.tgz");
         let listing = format!("{name}.txt");
-        args.extend(["--out", &out_name, "--listing-out", &listing]);
+        let digests = format!("{name}.json");
+        args.extend([
+            "--out",
+            &out_name,
+            "--listing-out",
+            &listing,
+            "--digests-out",
+            &digests,
+        ]);
         let out = run(&args);
         assert!(
             out.status.success(),
@@ -347,9 +359,9 @@ fn merged_usr_keeps_trixie_links_and_bookworm_libc6_fits_only_when_merged() {
         run(&[
             "check-conflicts",
             "--layer",
-            "base-files=bf-merged.tgz",
+            "base-files=bf-merged.tgz=bf-merged.json",
             "--layer",
-            &format!("libc6={top}.tgz"),
+            &format!("libc6={top}.tgz={top}.json"),
         ])
     };
     let out = check("libc6-merged");

@@ -958,7 +958,7 @@ fn conflicts_with_a_base_name_both_layers() {
             "--base",
             "amd64",
             "--layer",
-            "same=tz.tgz",
+            "same=tz.tgz=tz.json",
         ],
     );
     std::fs::write(
@@ -985,7 +985,7 @@ fn conflicts_with_a_base_name_both_layers() {
             "--base",
             "amd64",
             "--layer",
-            "//my:forged=forged.tgz",
+            "//my:forged=forged.tgz=forged.json",
         ],
     );
     assert!(stderr.contains("/etc/debian_version"), "{stderr}");

@@ -112,7 +112,7 @@ mod tests {
     }
 
     fn file(path: &str, data: &str) -> Entry {
-        entry(path, Kind::File(data.as_bytes().to_vec()), 0o644)
+        entry(path, Kind::File(data.as_bytes().into()), 0o644)
     }
 
     fn dir(path: &str, mode: u32) -> Entry {
@@ -146,7 +146,11 @@ mod tests {
             flatten([("//a:layer", &a), ("b.tar", &b)]).unwrap_err().to_string(),
             "/etc/x: file 0644 0:0 of 1 bytes in //a:layer conflicts with file 0644 0:0 of 2 bytes in b.tar"
         );
-        let c = layer(vec![entry("etc/x", Kind::File(b"1".to_vec()), 0o600)]);
+        let c = layer(vec![entry(
+            "etc/x",
+            Kind::File(b"1".to_vec().into()),
+            0o600,
+        )]);
         assert!(flatten([("a", &a), ("c", &c)]).is_err(), "modes differ");
     }
 

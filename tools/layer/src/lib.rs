@@ -2,21 +2,27 @@
 //! then written as a sorted tar with fixed mtimes and numeric owners, gzip-compressed with a
 //! fixed header.
 
+mod budget;
 mod conflicts;
+mod content;
 mod entry;
 mod filter;
 mod flatten;
 pub mod gzip;
+mod links;
 mod merged_usr;
 mod tar_writer;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Write};
 
+pub use budget::METADATA_LIMIT;
 pub use conflicts::check_conflicts;
-pub use entry::{normalize_path, Entry, Kind};
+pub use content::{Content, ContentReader, MEMORY_FILE_MAX, MEMORY_LIMIT};
+pub use entry::{normalize_path, Entry, Kind, MAX_ID, MAX_LINK, MAX_NAME, MAX_PATH};
 pub use filter::PathFilter;
 pub use flatten::flatten;
+pub use links::check_symlinks;
 pub use merged_usr::{merged_usr_link, merged_usr_path};
 pub use tar_writer::{write_tar, LayerCompression, LayerDigests};
 
@@ -89,6 +95,8 @@ pub enum Error {
     #[error("{path}: {message}")]
     Entry { path: String, message: String },
     #[error(transparent)]
+    Tar(#[from] tarstream::Error),
+    #[error(transparent)]
     Io(#[from] std::io::Error),
 }
 
@@ -101,10 +109,32 @@ impl Error {
     }
 }
 
+/// Where dpkg keeps its database. Packages never ship files there (dpkg writes them), and
+/// a file there would forge what scanners read, so only directories are taken from package
+/// data; `--status` writes the real entries.
+const DPKG_DATABASE: &str = "var/lib/dpkg";
+
 /// The contents of one layer, keyed by normalised path (no leading `/` or `./`).
-#[derive(Debug, Default, Clone)]
+///
+/// Memory stays bounded whatever the input: file contents are [`Content`]s (large ones on
+/// disk), and the entries of all layers of the process share [`METADATA_LIMIT`].
+#[derive(Debug, Default)]
 pub struct Layer {
     entries: BTreeMap<String, Entry>,
+    /// Whiteouts of an image layer read with [`Layer::read_image_layer`]: paths it deletes
+    /// from the layers below, and directories it makes opaque (hides everything below).
+    deleted: BTreeSet<String>,
+    opaque: BTreeSet<String>,
+    reserved: budget::Reservation,
+}
+
+/// One entry of a tar archive, before it is placed.
+struct TarItem {
+    path: String,
+    kind: Kind,
+    mode: u32,
+    uid: u64,
+    gid: u64,
 }
 
 impl Layer {
@@ -152,10 +182,7 @@ impl Layer {
         }
         for parent in entry::parents(&entry.path) {
             match self.entries.get(parent) {
-                None => {
-                    self.entries
-                        .insert(parent.to_string(), Entry::implicit_dir(parent));
-                }
+                None => self.insert(Entry::implicit_dir(parent))?,
                 Some(e) if e.kind != Kind::Directory => {
                     return Err(Error::entry(
                         &entry.path,
@@ -164,6 +191,26 @@ impl Layer {
                 }
                 Some(_) => {}
             }
+        }
+        self.insert(entry)
+    }
+
+    /// Puts `entry` in the map, within the process's metadata limit.
+    fn insert(&mut self, entry: Entry) -> Result<(), Error> {
+        let cost = entry.cost();
+        if let Some(old) = self.entries.get(&entry.path) {
+            self.reserved.shrink(old.cost());
+        }
+        if !self.reserved.grow(cost) {
+            return Err(Error::entry(
+                &entry::shown(&entry.path),
+                format!(
+                    "too many entries or too long paths: the layers read so far hold more than \
+                     the {} MiB allowed for entry metadata ({} entries in this layer)",
+                    METADATA_LIMIT >> 20,
+                    self.entries.len()
+                ),
+            ));
         }
         self.entries.insert(entry.path.clone(), entry);
         Ok(())
@@ -175,20 +222,20 @@ impl Layer {
     }
 
     /// Adds the entries of a `data.tar` stream that `options` keeps, where they put them.
+    /// The stream is read to its end.
     pub fn add_tar_with(&mut self, reader: impl Read, options: &TarOptions) -> Result<(), Error> {
-        let mut archive = tar::Archive::new(reader);
-        for item in archive.entries()? {
-            let mut item = item?;
-            if item.header().entry_type() == tar::EntryType::XGlobalHeader {
-                continue; // pax defaults for the entries that follow (git archive: a comment)
-            }
-            let raw_path = String::from_utf8_lossy(&item.path_bytes()).into_owned();
+        let mut archive = tarstream::Archive::new(reader);
+        while let Some(header) = archive.next_entry()? {
+            let raw_path = tar_text(&header.path, "name", "")?;
             if raw_path.starts_with('/') {
                 // Packages use "./" paths, GNU tar and bsdtar strip a leading '/': an absolute
                 // one is a crafted archive.
-                return Err(Error::entry(&raw_path, "absolute path in the archive"));
+                return Err(Error::entry(
+                    &entry::shown(&raw_path),
+                    "absolute path in the archive",
+                ));
             }
-            let Some(mut path) = normalize_path(&raw_path)?
+            let Some(path) = normalize_path(&raw_path)?
                 .map(|p| options.strip(p))
                 .transpose()?
                 .flatten()
@@ -198,117 +245,257 @@ impl Layer {
             if !options.filter.keeps(&path) {
                 continue;
             }
-            path = options.relocate(path);
-            let header = item.header();
-            let mode = header.mode()? & 0o7777;
-            let (uid, gid) = match options.owner {
-                Some(owner) => owner,
-                None => (header.uid()?, header.gid()?),
-            };
-            let link = || -> Result<String, Error> {
-                let target = item
-                    .link_name_bytes()
-                    .ok_or_else(|| Error::entry(&path, "link without a target"))?;
-                Ok(String::from_utf8_lossy(&target).into_owned())
-            };
-            let kind = match header.entry_type() {
-                tar::EntryType::Directory => Kind::Directory,
-                tar::EntryType::Symlink => Kind::Symlink(link()?),
-                tar::EntryType::Link => {
-                    let target = normalize_path(&link()?)?
-                        .ok_or_else(|| Error::entry(&path, "hardlink to the root directory"))?;
-                    let target = options
-                        .strip(target.clone())
-                        .ok()
-                        .flatten()
-                        .map(|t| options.relocate(t))
-                        .ok_or_else(|| {
-                            Error::entry(
-                                &path,
-                                format!("hardlink to {target}, outside the stripped prefix"),
-                            )
-                        })?;
-                    match options
-                        .merged_usr
-                        .then(|| merged_usr_path(&target))
-                        .flatten()
-                    {
-                        Some(moved) => Kind::Hardlink(moved),
-                        None => Kind::Hardlink(target),
-                    }
+            let path = options.relocate(path);
+            let item = read_item(&mut archive, &header, path, &raw_path, true)?;
+            self.add_package_item(item, options)?;
+        }
+        Ok(())
+    }
+
+    fn add_package_item(&mut self, item: TarItem, options: &TarOptions) -> Result<(), Error> {
+        let TarItem {
+            mut path,
+            mut kind,
+            mode,
+            mut uid,
+            mut gid,
+        } = item;
+        if let Some(owner) = options.owner {
+            (uid, gid) = owner;
+        }
+        if let Kind::Hardlink(target) = &kind {
+            let target = options
+                .strip(target.clone())
+                .ok()
+                .flatten()
+                .map(|t| options.relocate(t))
+                .ok_or_else(|| {
+                    Error::entry(
+                        &path,
+                        format!("hardlink to {target}, outside the stripped prefix"),
+                    )
+                })?;
+            kind = Kind::Hardlink(match options.merged_usr.then(|| merged_usr_path(&target)) {
+                Some(Some(moved)) => moved,
+                _ => target,
+            });
+        }
+        if let (true, Some(merged)) = (options.merged_usr, merged_usr_link(&path)) {
+            // A package that is merged already (Debian 13's base-files) ships the links
+            // itself: keep one that points where the merge would, refuse any other.
+            match &kind {
+                Kind::Symlink(target) if target.trim_start_matches('/') == merged => {
+                    return self.add(Entry {
+                        path,
+                        kind: Kind::Symlink(merged),
+                        mode: 0o777,
+                        uid: 0,
+                        gid: 0,
+                        implicit: false,
+                    });
                 }
-                tar::EntryType::Regular | tar::EntryType::Continuous => {
-                    let mut data = Vec::with_capacity(usize::try_from(header.size()?).unwrap_or(0));
-                    item.read_to_end(&mut data)?;
-                    Kind::File(data)
-                }
-                tar::EntryType::Char | tar::EntryType::Block => {
+                Kind::Symlink(target) => {
                     return Err(Error::entry(
                         &path,
-                        "device nodes are not allowed in a layer",
+                        format!(
+                        "merged-/usr needs a symlink to {merged}, the package's points to {target}"
+                    ),
                     ))
                 }
-                tar::EntryType::Fifo => {
-                    return Err(Error::entry(&path, "FIFOs are not allowed in a layer"))
-                }
+                Kind::Directory => {}
                 other => {
                     return Err(Error::entry(
                         &path,
-                        format!("unsupported tar entry type {other:?}"),
+                        format!(
+                            "merged-/usr makes /{path} a symlink to {merged}, but the package \
+                             ships a {} there",
+                            kind_name(other)
+                        ),
                     ))
                 }
-            };
-            // A package that is merged already (Debian 13's base-files) ships the links
-            // itself: keep one that points where the merge would, refuse any other.
-            if let (true, Some(merged), Kind::Symlink(target)) =
-                (options.merged_usr, merged_usr_link(&path), &kind)
-            {
-                if target.trim_start_matches('/') != merged {
-                    return Err(Error::entry(
-                        &path,
-                        format!("merged-/usr needs a symlink to {merged}, the package's points to {target}"),
-                    ));
-                }
+            }
+        }
+        if let Some(moved) = options.merged_usr.then(|| merged_usr_path(&path)).flatten() {
+            let top = path.split('/').next().unwrap_or_default().to_string();
+            if !self.entries.contains_key(&top) {
+                let link = merged_usr_link(&top).unwrap_or_default();
                 self.add(Entry {
-                    path,
-                    kind: Kind::Symlink(merged),
+                    path: top,
+                    kind: Kind::Symlink(link),
                     mode: 0o777,
                     uid: 0,
                     gid: 0,
                     implicit: false,
                 })?;
+            }
+            path = moved;
+        }
+        let in_database = path == DPKG_DATABASE
+            || path
+                .strip_prefix(DPKG_DATABASE)
+                .is_some_and(|rest| rest.starts_with('/'));
+        if in_database && kind != Kind::Directory {
+            return Err(Error::entry(
+                &path,
+                format!(
+                    "a package may not ship a {} in dpkg's database (/{DPKG_DATABASE}): \
+                     it would forge what scanners read (--status writes the package's entry)",
+                    kind_name(&kind)
+                ),
+            ));
+        }
+        self.add(Entry {
+            path,
+            kind,
+            mode,
+            uid,
+            gid,
+            implicit: false,
+        })
+    }
+
+    /// Reads an image layer's tar (decompressed) to its end. Whiteouts (`.wh.<name>`,
+    /// `.wh..wh..opq`) are kept as deletions for [`Layer::apply`] rather than as entries.
+    /// With `keep_content`, file contents can be read back; without, only their digests are
+    /// kept (enough to compare layers).
+    pub fn read_image_layer(reader: impl Read, keep_content: bool) -> Result<Self, Error> {
+        let mut layer = Layer::new();
+        let mut archive = tarstream::Archive::new(reader);
+        while let Some(header) = archive.next_entry()? {
+            let raw_path = tar_text(&header.path, "name", "")?;
+            let Some(path) = normalize_path(&raw_path)? else {
+                continue;
+            };
+            let (dir, name) = match path.rsplit_once('/') {
+                Some((dir, name)) => (Some(dir), name),
+                None => (None, path.as_str()),
+            };
+            if let Some(hidden) = name.strip_prefix(entry::WHITEOUT_PREFIX) {
+                let deleted = match (hidden, dir) {
+                    (".wh..opq", Some(dir)) => Some(dir.to_string()),
+                    (".wh..opq", None) => Some(String::new()),
+                    _ => None,
+                };
+                let cost = (path.len() as u64) + budget::ENTRY_OVERHEAD;
+                if !layer.reserved.grow(cost) {
+                    return Err(Error::entry(&path, "too many whiteouts"));
+                }
+                match deleted {
+                    Some(dir) => layer.opaque.insert(dir),
+                    None if hidden.is_empty() || hidden.starts_with(entry::WHITEOUT_PREFIX) => {
+                        return Err(Error::entry(&path, "malformed whiteout name"))
+                    }
+                    None => layer.deleted.insert(match dir {
+                        Some(dir) => format!("{dir}/{hidden}"),
+                        None => hidden.to_string(),
+                    }),
+                };
                 continue;
             }
-            if let Some(moved) = options.merged_usr.then(|| merged_usr_path(&path)).flatten() {
-                let top = path.split('/').next().unwrap_or_default().to_string();
-                if !self.entries.contains_key(&top) {
-                    let link = merged_usr_link(&top).unwrap_or_default();
-                    self.add(Entry {
-                        path: top,
-                        kind: Kind::Symlink(link),
-                        mode: 0o777,
-                        uid: 0,
-                        gid: 0,
-                        implicit: false,
-                    })?;
-                }
-                path = moved;
-            }
-            self.add(Entry {
-                path,
-                kind,
-                mode,
-                uid,
-                gid,
+            let item = read_item(&mut archive, &header, path, &raw_path, keep_content)?;
+            layer.add(Entry {
+                path: item.path,
+                kind: item.kind,
+                mode: item.mode,
+                uid: item.uid,
+                gid: item.gid,
                 implicit: false,
             })?;
         }
+        Ok(layer)
+    }
+
+    /// Reads a tar of files (a layer we built, a foreign tar given as input) to its end, as
+    /// [`Layer::read_image_layer`] does, but refuses whiteouts: a layer we write holds none.
+    pub fn read_tar(reader: impl Read, keep_content: bool) -> Result<Self, Error> {
+        let layer = Self::read_image_layer(reader, keep_content)?;
+        let whiteout = layer
+            .opaque
+            .iter()
+            .map(|dir| match dir.as_str() {
+                "" => format!("{}{}", entry::WHITEOUT_PREFIX, ".wh..opq"),
+                dir => format!("{dir}/{}{}", entry::WHITEOUT_PREFIX, ".wh..opq"),
+            })
+            .chain(
+                layer
+                    .deleted
+                    .iter()
+                    .map(|path| match path.rsplit_once('/') {
+                        Some((dir, name)) => format!("{dir}/{}{name}", entry::WHITEOUT_PREFIX),
+                        None => format!("{}{path}", entry::WHITEOUT_PREFIX),
+                    }),
+            )
+            .next();
+        match whiteout {
+            Some(path) => Err(Error::entry(
+                &path,
+                "whiteout entries are not supported here (a layer we write holds none)",
+            )),
+            None => Ok(layer),
+        }
+    }
+
+    /// Lays `upper` over this layer as an image runtime does: its whiteouts delete, its entries
+    /// replace (a directory it only implies keeps the one below).
+    pub fn apply(&mut self, upper: &Layer) -> Result<(), Error> {
+        for dir in &upper.opaque {
+            self.remove_below(dir);
+        }
+        for path in &upper.deleted {
+            if let Some(old) = self.entries.remove(path) {
+                self.reserved.shrink(old.cost());
+            }
+            self.remove_below(path);
+        }
+        for entry in upper.entries() {
+            if entry.implicit && self.entries.contains_key(&entry.path) {
+                continue;
+            }
+            self.insert(entry.clone())?;
+        }
         Ok(())
+    }
+
+    /// Removes everything strictly below `dir` (`""`: the root).
+    fn remove_below(&mut self, dir: &str) {
+        let prefix = if dir.is_empty() {
+            String::new()
+        } else {
+            format!("{dir}/")
+        };
+        let below: Vec<String> = self
+            .entries
+            .range(prefix.clone()..)
+            .take_while(|(path, _)| path.starts_with(&prefix))
+            .map(|(path, _)| path.clone())
+            .collect();
+        for path in below {
+            if let Some(old) = self.entries.remove(&path) {
+                self.reserved.shrink(old.cost());
+            }
+        }
+    }
+
+    /// Paths this (image) layer deletes from the layers below, and the directories it makes
+    /// opaque (`""` for the root).
+    pub fn whiteouts(&self) -> (&BTreeSet<String>, &BTreeSet<String>) {
+        (&self.deleted, &self.opaque)
+    }
+
+    /// Refuses a symlink that climbs out of the root once the layer's other links are
+    /// followed (writing the layer checks this too, once every entry is in).
+    pub fn check_symlinks(&self) -> Result<(), Error> {
+        links::check_symlinks(self.entries())
     }
 
     /// Entries in path order.
     pub fn entries(&self) -> impl Iterator<Item = &Entry> {
         self.entries.values()
+    }
+
+    /// The entry at a normalised path.
+    pub fn get(&self, path: &str) -> Option<&Entry> {
+        self.entries.get(path)
     }
 
     /// Writes the layer as gzip-compressed tar and returns its digests.
@@ -324,6 +511,73 @@ impl Layer {
             out.push('\n');
         }
         out
+    }
+}
+
+/// A name or link target from a tar header: UTF-8, or an error that shows the bytes.
+fn tar_text(bytes: &[u8], what: &str, path: &str) -> Result<String, Error> {
+    String::from_utf8(bytes.to_vec()).map_err(|_| {
+        let shown = entry::shortened(&bytes.escape_ascii().to_string());
+        match path {
+            "" => Error::entry(&shown, format!("{what} is not UTF-8")),
+            _ => Error::entry(path, format!("{what} {shown} is not UTF-8")),
+        }
+    })
+}
+
+/// The entry `header` describes, its data read (kept or not) to the end.
+fn read_item<R: Read>(
+    archive: &mut tarstream::Archive<R>,
+    header: &tarstream::Header,
+    path: String,
+    raw_path: &str,
+    keep_content: bool,
+) -> Result<TarItem, Error> {
+    use tarstream::EntryType;
+    let link = || -> Result<String, Error> { tar_text(&header.link, "link target", &path) };
+    let kind = match header.entry_type {
+        EntryType::Directory => Kind::Directory,
+        EntryType::Symlink => Kind::Symlink(link()?),
+        EntryType::Hardlink => Kind::Hardlink(
+            normalize_path(&link()?)?
+                .ok_or_else(|| Error::entry(&path, "hardlink to the root directory"))?,
+        ),
+        EntryType::Regular if raw_path.ends_with('/') => {
+            return Err(Error::entry(
+                &path,
+                "a regular file whose name ends with '/' (tar readers disagree on what it is)",
+            ))
+        }
+        EntryType::Regular => Kind::File(Content::read(archive.data(), keep_content)?),
+        EntryType::CharDevice | EntryType::BlockDevice => {
+            return Err(Error::entry(
+                &path,
+                "device nodes are not allowed in a layer",
+            ))
+        }
+        EntryType::Fifo => return Err(Error::entry(&path, "FIFOs are not allowed in a layer")),
+        EntryType::Other(flag) => {
+            return Err(Error::entry(
+                &path,
+                format!("unsupported tar entry type {:?}", char::from(flag)),
+            ))
+        }
+    };
+    Ok(TarItem {
+        path,
+        kind,
+        mode: header.mode,
+        uid: header.uid,
+        gid: header.gid,
+    })
+}
+
+fn kind_name(kind: &Kind) -> &'static str {
+    match kind {
+        Kind::Directory => "directory",
+        Kind::File(_) => "regular file",
+        Kind::Symlink(_) => "symlink",
+        Kind::Hardlink(_) => "hardlink",
     }
 }
 

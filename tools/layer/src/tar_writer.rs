@@ -77,6 +77,8 @@ pub fn write_tar(
 
 /// The tar stream of `layer` into `out`; returns `out` and the tar's digest (diff_id).
 fn write_entries<W: Write>(layer: &Layer, out: W, mtime: u64) -> Result<(W, String), Error> {
+    // Checked here, once every entry is known: a link may lead through one added later.
+    crate::links::check_symlinks(layer.entries())?;
     let mut tar = HashingWriter::new(out);
     let primaries = hardlink_primaries(layer);
     for entry in layer.entries() {
@@ -130,18 +132,18 @@ fn write_entry(
         Some(&primary) => (entry, Kind::Hardlink(primary.to_string())),
         None => (entry, entry.kind.clone()),
     };
-    let (typeflag, data, link): (u8, &[u8], &str) = match &kind {
-        Kind::Directory => (b'5', &[], ""),
-        Kind::File(data) => (b'0', data, ""),
-        Kind::Symlink(t) => (b'2', &[], t),
-        Kind::Hardlink(t) => (b'1', &[], t),
+    let (typeflag, content, link): (u8, Option<&crate::Content>, &str) = match &kind {
+        Kind::Directory => (b'5', None, ""),
+        Kind::File(content) => (b'0', Some(content), ""),
+        Kind::Symlink(t) => (b'2', None, t),
+        Kind::Hardlink(t) => (b'1', None, t),
     };
     let name = if typeflag == b'5' {
         format!("{path}/")
     } else {
         path.to_string()
     };
-    let size = data.len() as u64;
+    let size = content.map_or(0, |c| c.len());
 
     let mut pax = Vec::new();
     let (prefix, short_name) = split_name(&name).unwrap_or_else(|| {
@@ -180,7 +182,13 @@ fn write_entry(
         prefix, short_name, typeflag, entry.mode, entry.uid, entry.gid, size, mtime, link_field,
     );
     out.write_all(&header)?;
-    write_padded(out, data)?;
+    if let Some(content) = content {
+        let copied = io::copy(&mut content.reader()?, out)?;
+        if copied != size {
+            return Err(Error::entry(&entry.path, "content changed while written"));
+        }
+        write_padding(out, size)?;
+    }
     Ok(())
 }
 
@@ -257,7 +265,11 @@ fn put_octal(field: &mut [u8], value: u64) {
 
 fn write_padded(out: &mut impl Write, data: &[u8]) -> io::Result<()> {
     out.write_all(data)?;
-    let rem = data.len() % BLOCK;
+    write_padding(out, data.len() as u64)
+}
+
+fn write_padding(out: &mut impl Write, size: u64) -> io::Result<()> {
+    let rem = (size % BLOCK as u64) as usize;
     if rem != 0 {
         out.write_all(&[0u8; BLOCK][..BLOCK - rem])?;
     }
@@ -318,7 +330,7 @@ mod tests {
             implicit: false,
         };
         layer
-            .add(entry("bin/tool-b", Kind::File(b"data".to_vec())))
+            .add(entry("bin/tool-b", Kind::File(b"data".to_vec().into())))
             .unwrap();
         layer
             .add(entry("bin/tool-a", Kind::Hardlink("bin/tool-b".into())))

@@ -1,13 +1,17 @@
 //! `docker load` tarballs (the `docker save` format) for one image.
 //!
-//! gzip layers go in as they are (`<diff_id hex>/layer.tar.gz`), zstd ones decompressed
-//! (`<diff_id hex>/layer.tar`); the daemon names a layer by its diff_id either way.
+//! gzip layers go in as they are (`<diff_id hex>/layer.tar.gz`), zstd ones decompressed and
+//! uncompressed ones as they are (`<diff_id hex>/layer.tar`); the daemon names a layer by its
+//! diff_id either way. Layers are streamed, twice where a size must be known before the data
+//! (zstd): memory does not grow with their size. Each blob is checked against its descriptor
+//! (digest, size) and its diff_id as it is read.
 
-use std::io::{Read, Write};
+use std::fs::File;
+use std::io::{self, BufReader, Read, Write};
 use std::path::Path;
 
 use crate::read::{Image, LayerBlob};
-use crate::{canonical_json, Error};
+use crate::{canonical_json, DigestReader, Error, LayerMediaType};
 
 /// Writes `image` as a docker-archive tarball tagged `repo_tag` (e.g. `distroless/static:latest`).
 pub fn write_docker_archive(image: &Image, repo_tag: &str, out: impl Write) -> Result<(), Error> {
@@ -16,65 +20,97 @@ pub fn write_docker_archive(image: &Image, repo_tag: &str, out: impl Write) -> R
     let mut tar = tar::Builder::new(out);
     let mut layer_names = Vec::new();
     for layer in &image.layers {
+        let format = layer.media_type;
+        // Pass one: the blob against its descriptor and diff_id, and the tar's size.
+        let tar_size = check_blob(layer)?;
         let hex = hex_of(&layer.diff_id);
-        let name = if layer.media_type == crate::LayerMediaType::Zstd {
-            // Older Docker daemons cannot decompress zstd: store the tar itself.
-            let mut data = Vec::new();
-            let file = std::fs::File::open(&layer.path).map_err(Error::io(&layer.path))?;
-            zstd::stream::read::Decoder::new(file)
-                .and_then(|mut decoder| decoder.read_to_end(&mut data))
-                .map_err(Error::io(&layer.path))?;
-            check_diff_id(layer, &crate::sha256_digest(&data))?;
-            let name = format!("{hex}/layer.tar");
-            append(&mut tar, &name, &data)?;
-            name
-        } else {
+        let name = match format {
             // Every `docker load` and `podman load` detects gzip: the compressed layer goes
             // in as it is, which keeps the tarball the size of the image, not of its files.
-            let compressed = std::fs::read(&layer.path).map_err(Error::io(&layer.path))?;
-            let (diff_id, _) =
-                crate::sha256_reader(flate2::read::GzDecoder::new(&compressed[..]), &layer.path)?;
-            check_diff_id(layer, &diff_id)?;
-            let name = format!("{hex}/layer.tar.gz");
-            append(&mut tar, &name, &compressed)?;
-            name
+            LayerMediaType::Gzip => {
+                let name = format!("{hex}/layer.tar.gz");
+                append(
+                    &mut tar,
+                    &name,
+                    layer,
+                    (layer.size, &layer.digest),
+                    |file| Ok(Box::new(file)),
+                )?;
+                name
+            }
+            // Older Docker daemons cannot decompress zstd: store the tar itself.
+            LayerMediaType::Zstd | LayerMediaType::Tar => {
+                let name = format!("{hex}/layer.tar");
+                append(&mut tar, &name, layer, (tar_size, &layer.diff_id), |file| {
+                    format.decompress(BufReader::with_capacity(1 << 16, file))
+                })?;
+                name
+            }
         };
         layer_names.push(name);
     }
-    append(&mut tar, &config_name, &config_bytes)?;
+    append_bytes(&mut tar, &config_name, &config_bytes)?;
     let manifest = serde_json::json!([{
         "Config": config_name,
         "RepoTags": [repo_tag],
         "Layers": layer_names,
     }]);
-    append(&mut tar, "manifest.json", &serde_json::to_vec(&manifest)?)?;
+    append_bytes(&mut tar, "manifest.json", &serde_json::to_vec(&manifest)?)?;
     // A buffered writer would swallow its last write error when dropped.
     let mut out = tar.into_inner().map_err(Error::io(Path::new(repo_tag)))?;
     out.flush().map_err(Error::io(Path::new(repo_tag)))
+}
+
+/// Reads `layer`'s blob through, checking its digest, size and diff_id; returns the size of
+/// the tar inside.
+fn check_blob(layer: &LayerBlob) -> Result<u64, Error> {
+    let mut reader = layer.open()?;
+    let tar_size = io::copy(&mut reader, &mut io::sink());
+    // A blob that is not what was declared is reported as such, before a decoder's error.
+    reader.finish()?;
+    tar_size.map_err(Error::io(&layer.path))
+}
+
+/// Appends what `open` reads from `layer`'s blob (pass two), checking it is the `size` bytes
+/// of digest `expected` that pass one checked.
+fn append<W: Write>(
+    tar: &mut tar::Builder<W>,
+    name: &str,
+    layer: &LayerBlob,
+    (size, expected): (u64, &str),
+    open: impl FnOnce(File) -> io::Result<Box<dyn Read>>,
+) -> Result<(), Error> {
+    let file = File::open(&layer.path).map_err(Error::io(&layer.path))?;
+    let reader = open(file).map_err(Error::io(&layer.path))?;
+    let mut data = DigestReader::new(reader.take(size));
+    tar.append_data(&mut header(size), name, &mut data)
+        .map_err(Error::io(&layer.path))?;
+    let (digest, copied) = data.finish();
+    if copied != size || digest != expected {
+        return Err(Error::input(
+            &layer.path,
+            "changed while it was written into the archive",
+        ));
+    }
+    Ok(())
+}
+
+fn header(size: u64) -> tar::Header {
+    let mut header = tar::Header::new_ustar();
+    header.set_size(size);
+    header.set_mode(0o644);
+    header.set_mtime(0);
+    header.set_uid(0);
+    header.set_gid(0);
+    header.set_entry_type(tar::EntryType::Regular);
+    header
 }
 
 fn hex_of(digest: &str) -> &str {
     digest.split_once(':').map_or(digest, |(_, h)| h)
 }
 
-fn check_diff_id(layer: &LayerBlob, uncompressed_digest: &str) -> Result<(), Error> {
-    if uncompressed_digest == layer.diff_id {
-        return Ok(());
-    }
-    Err(Error::input(
-        &layer.path,
-        format!("does not decompress to its diff_id {}", layer.diff_id),
-    ))
-}
-
-fn append<W: Write>(tar: &mut tar::Builder<W>, name: &str, data: &[u8]) -> Result<(), Error> {
-    let mut header = tar::Header::new_ustar();
-    header.set_size(data.len() as u64);
-    header.set_mode(0o644);
-    header.set_mtime(0);
-    header.set_uid(0);
-    header.set_gid(0);
-    header.set_entry_type(tar::EntryType::Regular);
-    tar.append_data(&mut header, name, data)
+fn append_bytes<W: Write>(tar: &mut tar::Builder<W>, name: &str, data: &[u8]) -> Result<(), Error> {
+    tar.append_data(&mut header(data.len() as u64), name, data)
         .map_err(Error::io(Path::new(name)))
 }

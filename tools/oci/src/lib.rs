@@ -104,6 +104,40 @@ pub fn sha256_reader(mut reader: impl Read, path: &Path) -> Result<(String, u64)
     Ok((format!("sha256:{}", hex::encode(hasher.finalize())), size))
 }
 
+/// Passes bytes through while hashing and counting them: `finish` gives `sha256:<hex>` and
+/// the count.
+pub struct DigestReader<R> {
+    inner: R,
+    hasher: Sha256,
+    count: u64,
+}
+
+impl<R: Read> DigestReader<R> {
+    pub fn new(inner: R) -> Self {
+        Self {
+            inner,
+            hasher: Sha256::new(),
+            count: 0,
+        }
+    }
+
+    pub fn finish(self) -> (String, u64) {
+        (
+            format!("sha256:{}", hex::encode(self.hasher.finalize())),
+            self.count,
+        )
+    }
+}
+
+impl<R: Read> Read for DigestReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.count += n as u64;
+        Ok(n)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -13,6 +13,8 @@ use x509_cert::Certificate;
 use crate::Error;
 
 pub const BUNDLE_PATH: &str = "etc/ssl/certs/ca-certificates.crt";
+/// The certificates read at most, together (Debian's are about 220 KB).
+pub const CERTIFICATES_MAX: u64 = 16 << 20;
 /// Where `ca-certificates` ships its certificates (normalised, with the trailing `/`).
 pub const SOURCE_DIR: &str = "usr/share/ca-certificates/";
 
@@ -41,23 +43,38 @@ impl CaBundle {
             error,
         };
         let mut files = Vec::new();
-        let mut archive = tar::Archive::new(deb.data()?);
-        for item in archive.entries().map_err(io)? {
-            let mut item = item.map_err(io)?;
-            let raw_path = String::from_utf8_lossy(&item.path_bytes()).into_owned();
+        let mut total = 0u64;
+        let mut archive = tarstream::Archive::new(deb.data()?);
+        while let Some(header) = archive.next_entry().map_err(|e| match e {
+            tarstream::Error::Io(error) => io(error),
+            tarstream::Error::Format(message) => Error::Deb(deb::Error::Member {
+                member: member.clone(),
+                message,
+            }),
+        })? {
+            let raw_path = String::from_utf8_lossy(&header.path).into_owned();
             let Some(path) = layer::normalize_path(&raw_path)? else {
                 continue;
             };
             if !path.starts_with(SOURCE_DIR) || !path.ends_with(".crt") {
                 continue;
             }
-            match item.header().entry_type() {
-                tar::EntryType::Regular | tar::EntryType::Continuous => {
+            match header.entry_type {
+                tarstream::EntryType::Regular => {
+                    total += header.size;
+                    if total > CERTIFICATES_MAX {
+                        return Err(Error::CertificateFile {
+                            path,
+                            message: format!(
+                                "the certificates are more than {CERTIFICATES_MAX} bytes together"
+                            ),
+                        });
+                    }
                     let mut data = Vec::new();
-                    item.read_to_end(&mut data).map_err(io)?;
+                    archive.data().read_to_end(&mut data).map_err(io)?;
                     files.push((path, data));
                 }
-                tar::EntryType::Directory => {}
+                tarstream::EntryType::Directory => {}
                 // Skipping a link would silently drop a certificate from the bundle.
                 other => {
                     return Err(Error::CertificateFile {
@@ -67,6 +84,8 @@ impl CaBundle {
                 }
             }
         }
+        drop(archive);
+        deb.finish()?;
         Self::from_files(files)
     }
 
@@ -115,7 +134,7 @@ impl CaBundle {
     pub fn entry(&self) -> Entry {
         Entry {
             path: BUNDLE_PATH.into(),
-            kind: Kind::File(self.bundle.clone()),
+            kind: Kind::File(self.bundle.clone().into()),
             mode: 0o644,
             uid: 0,
             gid: 0,
@@ -245,7 +264,7 @@ mod tests {
         let entry = bundle.entry();
         assert_eq!(entry.path, "etc/ssl/certs/ca-certificates.crt");
         assert_eq!((entry.mode, entry.uid, entry.gid), (0o644, 0, 0));
-        assert_eq!(entry.kind, Kind::File(bundle.bundle.clone()));
+        assert_eq!(entry.kind, Kind::File(bundle.bundle.clone().into()));
         // Byte-identical on every run.
         assert_eq!(real_bundle(), bundle);
     }

@@ -13,7 +13,7 @@
 //! files outside the tree's known text files, and glob patterns other than `*` and `?`.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{self, Cursor, Read, Seek, SeekFrom, Write};
+use std::io::{self, Read, Seek, SeekFrom, Write};
 
 use layer::{Kind, Layer};
 
@@ -47,6 +47,9 @@ pub enum CacheError {
         path: String,
         message: String,
     },
+    /// The layer's tar cannot be read (the message names the entry).
+    #[error("layer {layer}: {message}")]
+    Tar { layer: String, message: String },
     #[error("/{0}: glibc-hwcaps subdirectories are not supported")]
     Hwcaps(String),
     #[error("ld.so.cache would be larger than 4 GiB")]
@@ -220,6 +223,26 @@ impl FileFacts {
     }
 }
 
+/// The [`FileFacts`] of the regular file at `path` whose `len` bytes `data` streams: only ELF
+/// files and files under `etc/` are read, through `spill` (its contents are replaced).
+fn file_facts(
+    path: &str,
+    data: &mut impl Read,
+    len: u64,
+    spill: &mut std::fs::File,
+) -> io::Result<FileFacts> {
+    let mut head = Vec::with_capacity(4);
+    data.take(4).read_to_end(&mut head)?;
+    if head != b"\x7fELF" && !path.starts_with("etc/") {
+        return Ok(FileFacts::default());
+    }
+    spill.set_len(0)?;
+    spill.seek(SeekFrom::Start(0))?;
+    spill.write_all(&head)?;
+    io::copy(data, spill)?;
+    FileFacts::read(path, spill, len)
+}
+
 /// Symlinks followed while resolving one path, as the kernel's limit.
 const MAX_SYMLINKS: usize = 40;
 /// Nested `include` levels (glibc has no limit, and loops forever on a cycle).
@@ -258,10 +281,13 @@ impl FileTree {
             path: path.to_string(),
             message,
         };
-        let mut archive = tar::Archive::new(reader);
-        for item in archive.entries().map_err(|e| fail("", e.to_string()))? {
-            let mut item = item.map_err(|e| fail("", e.to_string()))?;
-            let raw = String::from_utf8_lossy(&item.path_bytes()).into_owned();
+        let mut archive = tarstream::Archive::new(reader);
+        let unreadable = |e: tarstream::Error| CacheError::Tar {
+            layer: name.to_string(),
+            message: e.to_string(),
+        };
+        while let Some(header) = archive.next_entry().map_err(unreadable)? {
+            let raw = String::from_utf8_lossy(&header.path).into_owned();
             let path = match layer::normalize_path(&raw) {
                 Ok(Some(path)) => path,
                 Ok(None) => continue, // the root directory
@@ -274,49 +300,17 @@ impl FileTree {
             {
                 return Err(fail(&path, "whiteout entries are not supported".into()));
             }
-            let link = |item: &tar::Entry<_>| -> Result<String, CacheError> {
-                let target = item
-                    .link_name_bytes()
-                    .ok_or_else(|| fail(&path, "link without a target".into()))?;
-                Ok(String::from_utf8_lossy(&target).into_owned())
-            };
-            let node = match item.header().entry_type() {
-                tar::EntryType::Directory => Node::Directory,
-                tar::EntryType::Symlink => Node::Symlink(link(&item)?),
-                tar::EntryType::Link => {
-                    let target = link(&item)?;
-                    let target = layer::normalize_path(&target)
-                        .map_err(|e| fail(&path, e.to_string()))?
-                        .unwrap_or_default();
-                    match self.nodes.get(&target) {
-                        Some(Node::File(facts)) => Node::File(facts.clone()),
-                        _ => return Err(fail(&path, format!("hardlink to {target}, not a file"))),
-                    }
-                }
-                tar::EntryType::Regular | tar::EntryType::Continuous => {
-                    let len = item.size();
-                    let mut head = Vec::with_capacity(4);
-                    (&mut item)
-                        .take(4)
-                        .read_to_end(&mut head)
-                        .map_err(|e| fail(&path, e.to_string()))?;
-                    if head != b"\x7fELF" && !path.starts_with("etc/") {
-                        Node::File(FileFacts::default())
-                    } else {
-                        spill.set_len(0).map_err(|e| fail(&path, e.to_string()))?;
-                        spill
-                            .seek(SeekFrom::Start(0))
-                            .map_err(|e| fail(&path, e.to_string()))?;
-                        spill
-                            .write_all(&head)
-                            .map_err(|e| fail(&path, e.to_string()))?;
-                        io::copy(&mut item, spill).map_err(|e| fail(&path, e.to_string()))?;
-                        Node::File(
-                            FileFacts::read(&path, spill, len)
-                                .map_err(|e| fail(&path, e.to_string()))?,
-                        )
-                    }
-                }
+            let target = String::from_utf8_lossy(&header.link).into_owned();
+            let node = match header.entry_type {
+                tarstream::EntryType::Directory => Node::Directory,
+                tarstream::EntryType::Symlink => Node::Symlink(target),
+                tarstream::EntryType::Hardlink => self
+                    .hardlink(&target)
+                    .map_err(|message| fail(&path, message))?,
+                tarstream::EntryType::Regular => Node::File(
+                    file_facts(&path, &mut archive.data(), header.size, spill)
+                        .map_err(|e| fail(&path, e.to_string()))?,
+                ),
                 _ => continue, // devices and FIFOs are no libraries
             };
             self.insert(&path, node);
@@ -324,22 +318,31 @@ impl FileTree {
         Ok(())
     }
 
-    /// Adds a layer's entries over what the tree holds (hardlinks share their target's facts).
-    pub fn add_layer(&mut self, layer: &Layer) -> io::Result<()> {
-        let mut facts: BTreeMap<&str, FileFacts> = BTreeMap::new();
+    /// The node a hardlink to `target` is: its target's, which must be a file.
+    fn hardlink(&self, target: &str) -> Result<Node, String> {
+        let target = layer::normalize_path(target)
+            .map_err(|e| e.to_string())?
+            .unwrap_or_default();
+        match self.nodes.get(&target) {
+            Some(Node::File(facts)) => Ok(Node::File(facts.clone())),
+            _ => Err(format!("hardlink to {target}, not a file")),
+        }
+    }
+
+    /// Adds a layer's entries over what the tree holds (hardlinks share their target's facts);
+    /// file contents pass through `spill` as in [`FileTree::add_tar`].
+    pub fn add_layer(&mut self, layer: &Layer, spill: &mut std::fs::File) -> io::Result<()> {
         for entry in layer.entries() {
             let node = match &entry.kind {
                 Kind::Directory => Node::Directory,
                 Kind::Symlink(target) => Node::Symlink(target.clone()),
-                Kind::File(data) => {
-                    let f =
-                        FileFacts::read(&entry.path, &mut Cursor::new(data), data.len() as u64)?;
-                    facts.insert(&entry.path, f.clone());
-                    Node::File(f)
-                }
-                Kind::Hardlink(target) => {
-                    Node::File(facts.get(target.as_str()).cloned().unwrap_or_default())
-                }
+                Kind::File(data) => Node::File(file_facts(
+                    &entry.path,
+                    &mut data.reader()?,
+                    data.len(),
+                    spill,
+                )?),
+                Kind::Hardlink(target) => self.hardlink(target).map_err(io::Error::other)?,
             };
             self.insert(&entry.path, node);
         }
@@ -1067,7 +1070,7 @@ mod tests {
             ),
             (
                 vec![("usr/lib/libz.so.1", tar::EntryType::Link, &b""[..])],
-                "layer l.tar: usr/lib/libz.so.1: link without a target",
+                "layer l.tar: usr/lib/libz.so.1: a link without a target",
             ),
         ] {
             let err = FileTree::new()

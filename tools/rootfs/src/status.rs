@@ -11,6 +11,15 @@ pub const STATUS_DIR: &str = "var/lib/dpkg/status.d";
 
 const STATUS_LINE: &str = "Status: install ok installed\n";
 
+/// Fields of dpkg's status database that a package's control file never has.
+const DATABASE_FIELDS: [&str; 5] = [
+    "Status",
+    "Config-Version",
+    "Conffiles",
+    "Triggers-Pending",
+    "Triggers-Awaited",
+];
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct StatusOptions {
     /// Inserts `Status: install ok installed` after the `Package:` line, for scanners that
@@ -31,10 +40,16 @@ pub fn status_entries(metadata: &Metadata, options: StatusOptions) -> Result<Vec
         package: package.to_string(),
         message: message.to_string(),
     };
-    let text = if options.add_status_field {
-        if control.get("Status").is_some() {
-            return Err(fail("control file already has a Status field"));
+    // These say how dpkg installed a package: only its database has them, never a .deb, and
+    // copied verbatim they would tell scanners what the package wants them to believe.
+    for field in DATABASE_FIELDS {
+        if control.get(field).is_some() {
+            return Err(fail(&format!(
+                "control file has a {field} field, which only dpkg's database has"
+            )));
         }
+    }
+    let text = if options.add_status_field {
         insert_status(&control.raw).ok_or_else(|| fail("control file has no Package line"))?
     } else {
         control.raw.clone()
@@ -85,7 +100,7 @@ fn insert_status(raw: &str) -> Option<String> {
 fn file(path: String, text: String) -> Entry {
     Entry {
         path,
-        kind: Kind::File(text.into_bytes()),
+        kind: Kind::File(text.into_bytes().into()),
         mode: 0o644,
         uid: 0,
         gid: 0,
@@ -109,9 +124,9 @@ Description: time zone and daylight-saving time data\n This package contains dat
         }
     }
 
-    fn text(entry: &Entry) -> &str {
+    fn text(entry: &Entry) -> String {
         match &entry.kind {
-            Kind::File(data) => std::str::from_utf8(data).unwrap(),
+            Kind::File(content) => String::from_utf8(content.to_vec(1 << 20).unwrap()).unwrap(),
             other => panic!("{other:?}"),
         }
     }
@@ -159,17 +174,19 @@ This package contains data.\n"
     }
 
     #[test]
-    fn rejects_existing_status() {
-        let control = format!("{CONTROL}Status: deinstall ok config-files\n");
-        let options = StatusOptions {
-            add_status_field: true,
-        };
-        assert_eq!(
-            status_entries(&metadata(&control, None), options)
-                .unwrap_err()
-                .to_string(),
-            "package \"tzdata\": control file already has a Status field"
-        );
+    fn rejects_database_fields_in_control_files() {
+        for add_status_field in [false, true] {
+            let options = StatusOptions { add_status_field };
+            let control = format!("{CONTROL}Status: purge ok not-installed\n");
+            assert_eq!(
+                status_entries(&metadata(&control, None), options)
+                    .unwrap_err()
+                    .to_string(),
+                "package \"tzdata\": control file has a Status field, which only dpkg's database has"
+            );
+        }
+        let control = format!("{CONTROL}Config-Version: 1\n");
+        assert!(status_entries(&metadata(&control, None), StatusOptions::default()).is_err());
     }
 
     #[test]

@@ -214,7 +214,7 @@ impl Home {
 fn config_file(path: &str, text: String) -> Entry {
     Entry {
         path: path.into(),
-        kind: Kind::File(text.into_bytes()),
+        kind: Kind::File(text.into_bytes().into()),
         mode: 0o644,
         uid: 0,
         gid: 0,
@@ -340,7 +340,7 @@ mod tests {
         assert_eq!((entry.mode, entry.uid, entry.gid), (0o644, 0, 0));
         assert_eq!(
             entry.kind,
-            Kind::File(passwd(&distroless_users()).unwrap().into_bytes())
+            Kind::File(passwd(&distroless_users()).unwrap().into_bytes().into())
         );
         let entry = group_entry(&distroless_groups()).unwrap();
         assert_eq!(entry.path, "etc/group");

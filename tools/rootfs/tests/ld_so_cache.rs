@@ -31,8 +31,9 @@ fn layers(debs: &[&str]) -> Vec<Layer> {
 
 fn tree(layers: &[Layer]) -> FileTree {
     let mut tree = FileTree::new();
+    let mut spill = tempfile::tempfile().unwrap();
     for layer in layers {
-        tree.add_layer(layer).unwrap();
+        tree.add_layer(layer, &mut spill).unwrap();
     }
     tree
 }
@@ -46,7 +47,8 @@ fn unpack(layers: &[Layer], root: &Path) {
             match &entry.kind {
                 Kind::Directory => fs::create_dir_all(&path).unwrap(),
                 Kind::File(data) => {
-                    fs::write(&path, data).unwrap();
+                    let mut file = fs::File::create(&path).unwrap();
+                    std::io::copy(&mut data.reader().unwrap(), &mut file).unwrap();
                     fs::set_permissions(&path, fs::Permissions::from_mode(entry.mode)).unwrap();
                 }
                 Kind::Symlink(target) => {
@@ -214,7 +216,7 @@ fn same_bytes_on_every_run() {
     )
     .unwrap();
     // The layers in another order: the same files, so the same cache.
-    let mut reversed = layers.clone();
+    let mut reversed = layers;
     reversed.reverse();
     let again = write_cache(
         &cache_entries(&tree(&reversed), Architecture::Amd64).unwrap(),

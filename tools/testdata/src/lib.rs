@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use sha2::{Digest, Sha256};
 
@@ -35,17 +36,24 @@ pub fn deb(name: &str) -> PathBuf {
         .find(|(n, _, _)| *n == name)
         .unwrap_or_else(|| panic!("{name} is not listed in tools/testdata/debs.bzl"));
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/test-debs");
+    download(&dir, name, sha256, url)
+}
+
+/// `url` as a file in `dir`, verified against `sha256` (downloaded unless already there).
+fn download(dir: &Path, name: &str, sha256: &str, url: &str) -> PathBuf {
     let file = dir.join(url.rsplit('/').next().unwrap_or(name));
     if file.exists() && sha256_of(&file) == sha256 {
         return file;
     }
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("cannot create {dir:?}: {e}"));
-    // Tests of one binary run on parallel threads and may fetch the same package at once:
-    // each downloads to its own partial file, and the renames replace the same bytes.
+    std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("cannot create {dir:?}: {e}"));
+    // Test threads and test processes may fetch the same package at once: each downloads to
+    // a name of its own, and the verified file is renamed into place (atomically; the last
+    // rename wins, with the same bytes).
+    static DOWNLOADS: AtomicUsize = AtomicUsize::new(0);
     let partial = file.with_extension(format!(
-        "partial.{}.{:?}",
+        "{}.{}.partial",
         std::process::id(),
-        std::thread::current().id()
+        DOWNLOADS.fetch_add(1, Ordering::Relaxed)
     ));
     let status = Command::new("curl")
         .args(["-sfL", "--retry", "3", "-o"])
@@ -55,21 +63,54 @@ pub fn deb(name: &str) -> PathBuf {
         .unwrap_or_else(|e| panic!("cannot run curl for {url}: {e}"));
     assert!(status.success(), "download of {url} failed ({status})");
     let got = sha256_of(&partial);
-    assert_eq!(
-        got, sha256,
-        "{url}: sha256 mismatch (see tools/testdata/debs.bzl)"
-    );
+    if got != sha256 {
+        let _ = std::fs::remove_file(&partial);
+        panic!("{url}: sha256 mismatch, {got} (see tools/testdata/debs.bzl)");
+    }
     std::fs::rename(&partial, &file).unwrap_or_else(|e| panic!("cannot rename {partial:?}: {e}"));
     file
 }
 
 fn sha256_of(path: &Path) -> String {
-    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("cannot read {path:?}: {e}"));
-    hex::encode(Sha256::digest(bytes))
+    let mut file =
+        std::fs::File::open(path).unwrap_or_else(|e| panic!("cannot open {path:?}: {e}"));
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut file, &mut hasher).unwrap_or_else(|e| panic!("cannot read {path:?}: {e}"));
+    hex::encode(hasher.finalize())
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn parallel_downloads_of_one_package_agree() {
+        if std::env::var_os("TEST_SRCDIR").is_some() {
+            return; // Bazel hands the packages over as files: nothing is downloaded there.
+        }
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (name, sha256, url) = super::listed()
+            .into_iter()
+            .find(|(n, _, _)| *n == "bzip2")
+            .expect("bzip2 is listed");
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                let dir = dir.path().to_path_buf();
+                std::thread::spawn(move || super::download(&dir, name, sha256, url))
+            })
+            .collect();
+        let paths: Vec<_> = threads
+            .into_iter()
+            .map(|t| t.join().expect("download"))
+            .collect();
+        assert!(paths.windows(2).all(|w| w[0] == w[1]));
+        assert_eq!(super::sha256_of(&paths[0]), sha256);
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .expect("dir")
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".partial"))
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
+    }
+
     #[test]
     fn lists_every_package_of_debs_bzl() {
         let names: Vec<_> = super::listed().into_iter().map(|(n, _, _)| n).collect();
