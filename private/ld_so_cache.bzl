@@ -4,19 +4,25 @@ load(":layer_action.bzl", "DEBIMAGE_ATTRS", "json_file", "layer_action")
 load(":providers.bzl", "ImageInfo", "LayerInfo")
 
 def _ld_so_cache_impl(ctx):
-    if ctx.attr.base and not ctx.attr.base[ImageInfo].layers:
-        fail("%s: base %s has no layers known to Bazel (an oci_layout_image?): its libraries would be missing from the cache" % (ctx.label, ctx.attr.base.label))
-    layers = (ctx.attr.base[ImageInfo].layers if ctx.attr.base else []) + [t[LayerInfo] for t in ctx.attr.layers]
+    layers = [t[LayerInfo] for t in ctx.attr.layers]
     cache = ctx.actions.declare_file(ctx.label.name + ".ld.so.cache")
     args = ctx.actions.args()
     args.add("ld-so-cache")
     args.add("--arch", ctx.attr.architecture)
-    args.add_all([layer.blob for layer in layers], before_each = "--layer")
+    inputs = []
+    if ctx.attr.base:
+        # Read from the base's layout, each layer by its manifest's mediaType.
+        base = ctx.attr.base[ImageInfo]
+        args.add("--base", base.layout.path)
+        inputs.append(base.layout)
+    for layer in layers:
+        args.add("--layer", "%s=%s" % (layer.blob.path, layer.digests.path))
+        inputs.extend([layer.blob, layer.digests])
     args.add("--out", cache)
     ctx.actions.run(
         executable = ctx.executable._debimage,
         arguments = [args],
-        inputs = [layer.blob for layer in layers],
+        inputs = inputs,
         outputs = [cache],
         mnemonic = "LdSoCache",
         progress_message = "Writing /etc/ld.so.cache for %{label}",

@@ -61,8 +61,7 @@ As `base` of `distroless_image` (per architecture: `base = ":base_{oci_arch}"` w
 `oci_layout_image` per architecture) or of `oci_image`, its layers come first and the
 layer-conflict check covers them: a path one of our layers would change is a build error
 naming both layers (the base's by its place, digest and history line). An image for another
-architecture than the one built is refused. `ld_so_cache` cannot see its libraries (its layers
-are not Bazel targets): give the image an `/etc/ld.so.cache` of its own.""",
+architecture than the one built is refused.""",
     attrs = {
         "architecture": attr.string(doc = "OCI architecture of the image to take (amd64, arm64, arm, s390x, ppc64le, riscv64, 386)."),
         "layout": attr.label(

@@ -89,7 +89,7 @@ pub struct DockerArchiveArgs {
     out: PathBuf,
 }
 
-fn parse_pair(value: &str) -> Result<(PathBuf, PathBuf), String> {
+pub fn parse_pair(value: &str) -> Result<(PathBuf, PathBuf), String> {
     let (a, b) = value
         .split_once('=')
         .ok_or_else(|| format!("expected BLOB=DIGESTS_JSON, got {value:?}"))?;

@@ -10,9 +10,14 @@ use crate::output::write_atomically;
 
 #[derive(clap::Args)]
 pub struct LdSoCacheArgs {
-    /// A layer blob (gzip or zstd tar) of the image, bottom first; repeatable.
-    #[arg(long = "layer", required = true)]
-    layers: Vec<PathBuf>,
+    /// A single-platform OCI layout whose layers come first: each read by its manifest's
+    /// mediaType and checked against its digest and diff_id.
+    #[arg(long)]
+    base: Option<PathBuf>,
+    /// A layer as BLOB=DIGESTS_JSON (what `debimage layer --digests-out` wrote: digest, size,
+    /// diff_id, media_type), bottom first, above the base's; repeatable.
+    #[arg(long = "layer", value_parser = crate::image_cmd::parse_pair)]
+    layers: Vec<(PathBuf, PathBuf)>,
     /// The image's Debian architecture: amd64, arm64, armhf, ppc64el, riscv64 or s390x.
     #[arg(long)]
     arch: String,
@@ -31,10 +36,25 @@ pub fn run(args: LdSoCacheArgs) -> Result<()> {
     let arch = Architecture::from_debian(&args.arch)?;
     // ELF files pass through this file to be read at their offsets: memory stays bounded.
     let mut spill = tempfile::tempfile().context("cannot create a temporary file")?;
+    let mut blobs = Vec::new();
+    if let Some(dir) = &args.base {
+        let image =
+            oci::read_image(dir).with_context(|| format!("base image {}", dir.display()))?;
+        blobs = image.layers;
+    }
+    for (blob, digests) in &args.layers {
+        blobs.push(crate::image_fs::layer_blob(blob, digests, String::new())?);
+    }
+    if blobs.is_empty() {
+        anyhow::bail!("no layers: give --base, --layer or both");
+    }
     let mut tree = FileTree::new();
-    for path in &args.layers {
-        let tar = crate::image_fs::open_tar(path)?;
-        tree.add_tar(&path.display().to_string(), tar, &mut spill)?;
+    for blob in &blobs {
+        let mut tar = blob.open()?;
+        let added = tree.add_tar(&blob.path.display().to_string(), &mut tar, &mut spill);
+        // A blob that is not what its descriptor says is the news, whatever it parses to.
+        tar.finish()?;
+        added?;
     }
     let entries = cache_entries(&tree, arch)?;
     let bytes = write_cache(&entries, arch, &args.generator)?;

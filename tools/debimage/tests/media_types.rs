@@ -1,4 +1,5 @@
-//! Every subcommand that reads layers (check-conflicts, check-image, sbom, docker-archive)
+//! Every subcommand that reads layers (check-conflicts, check-image, sbom, docker-archive,
+//! ld-so-cache)
 //! decompresses them as their media type says: uncompressed, gzip and zstd OCI layers, and
 //! Docker's gzip layers. Uncompressed blobs are made by GNU gzip from our gzip layers.
 
@@ -250,6 +251,36 @@ fn every_subcommand_reads_every_layer_media_type() {
     }
 }
 
+/// ld-so-cache reads libc6 as a layer of every media type, given by its digests JSON and as a
+/// base image's layer: the same cache bytes each time, libc.so.6 in it.
+#[test]
+fn ld_so_cache_reads_every_layer_media_type() {
+    let libc6 = testdata::deb("libc6");
+    let libc6 = libc6.to_str().expect("path");
+    let mut caches = Vec::new();
+    for (kind, _) in TYPES {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let d = dir.path();
+        layer_of(d, "libc", kind, &["--merged-usr", "--deb", libc6]);
+        image_of(d, "image", &["libc"]);
+        let cache = |args: &[&str], out: &str| {
+            let mut all = vec!["ld-so-cache", "--arch", "amd64", "--list", "--out", out];
+            all.extend(args);
+            let listed = ok(d, &all);
+            assert!(
+                listed.contains("\tlibc.so.6 (0x0303) => /lib/x86_64-linux-gnu/libc.so.6\n"),
+                "{kind}: {listed}"
+            );
+            std::fs::read(d.join(out)).expect("cache")
+        };
+        let from_layer = cache(&["--layer", "libc.blob=libc.json"], "layer.cache");
+        let from_base = cache(&["--base", "image"], "base.cache");
+        assert!(from_layer == from_base, "{kind}: --layer and --base differ");
+        caches.push(from_layer);
+    }
+    assert!(caches.windows(2).all(|w| w[0] == w[1]), "caches differ");
+}
+
 #[test]
 fn wrong_or_unknown_media_types_are_errors() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -307,6 +338,23 @@ fn wrong_or_unknown_media_types_are_errors() {
             && err.contains(" was declared"),
         "{err}"
     );
+    let err = fails(
+        d,
+        &[
+            "ld-so-cache",
+            "--arch",
+            "amd64",
+            "--layer",
+            "other.blob=app.json",
+            "--out",
+            "cache",
+        ],
+    );
+    assert!(
+        err.starts_with("debimage: error: other.blob: is ") && err.contains(" was declared"),
+        "{err}"
+    );
+    assert!(!d.join("cache").exists());
 }
 
 /// A zstd layer of one 256 MiB file of zeros, read by every subcommand with the address
@@ -332,6 +380,16 @@ fn reading_a_large_layer_stays_within_a_memory_limit() {
     .expect("write");
     for args in [
         vec!["check-conflicts", "--layer", "big=big.blob=big.json"],
+        vec!["check-conflicts", "--base", "image"],
+        vec![
+            "ld-so-cache",
+            "--arch",
+            "amd64",
+            "--base",
+            "image",
+            "--out",
+            "cache",
+        ],
         vec!["check-image", "--image", "image", "--checks", "checks.json"],
         vec![
             "sbom",
