@@ -16,6 +16,7 @@ load("//private:ld_so_cache.bzl", _ld_so_cache = "ld_so_cache")
 load("//private:locale.bzl", _locale = "locale")
 load("//private:oci_image.bzl", _oci_image = "oci_image")
 load("//private:oci_index.bzl", _oci_index = "oci_index")
+load("//private:oci_layout_image.bzl", _oci_layout_image = "oci_layout_image")
 load("//private:oci_push.bzl", _oci_push = "oci_push")
 load("//private:platforms.bzl", "PLATFORM_CPUS", "oci_platform", "platform_setting")
 load("//private:providers.bzl", _ImageInfo = "ImageInfo", _IndexInfo = "IndexInfo", _LayerInfo = "LayerInfo")
@@ -34,6 +35,7 @@ ld_so_cache = _ld_so_cache
 locale = _locale
 oci_image = _oci_image
 oci_index = _oci_index
+oci_layout_image = _oci_layout_image
 oci_push = _oci_push
 tar_layer = _tar_layer
 
@@ -77,7 +79,8 @@ def distroless_image(
       architectures: Debian architectures: amd64, arm64, armhf, s390x, ppc64el, riscv64, i386.
       layers: layer targets (LayerInfo), bottom first; may contain `{arch}`.
       base: the base image per architecture: a label with `{arch}`/`{oci_arch}`, or a dict
-        Debian architecture -> label.
+        Debian architecture -> label; one of our images, or an `oci_layout_image` (an image
+        made elsewhere, e.g. by rules_oci).
       env: NAME=value entries; a name given here replaces the base image's.
       user: user (and group) the container runs as, e.g. "65532".
       workdir: working directory.
@@ -252,7 +255,8 @@ def image_test(name, image, files = [], config = {}, packages = None, **kwargs):
       image: an image target (e.g. `<distroless_image name>_amd64`).
       files: dicts `{path, exists (default True), type: file|directory|symlink|hardlink,
         mode: "0644", uid, gid, target, content (a regular expression)}`.
-      config: expected `{user, workdir, env, entrypoint, cmd, architecture, variant}`.
+      config: expected `{user, workdir, env, entrypoint, cmd, architecture, variant, history}`
+        (history: every entry's created_by, bottom first).
       packages: the exact package names expected in /var/lib/dpkg/status.d.
       **kwargs: common test attributes.
     """

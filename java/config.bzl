@@ -1,8 +1,9 @@
-"""What the java images are made of: Debian 12's OpenJDK 17 JRE on base, and what we leave out."""
+"""What the java images are made of: Debian 12's OpenJDK 17 JRE on base, Debian 13's java_base
+and OpenJDK 21 and 25 on it, and what we leave out."""
 
 load("//base:config.bzl", "BASE_FAMILIES")
 load("//private:doc_files.bzl", "DOC_EXCLUDE", "doc_checks")
-load("//static:config.bzl", "STATIC_STATUS_PACKAGES")
+load("//static:config.bzl", "DEBIAN12_ARCHITECTURES", "STATIC_STATUS_PACKAGES")
 
 # As upstream's java_base. Java 17 takes its encodings from the C library's locale: the image
 # has libc-bin's C.utf8 (JAVA17_LOCALE_FILES). Upstream sets no JAVA_HOME; its
@@ -110,17 +111,18 @@ DOC_LINKS = {
 def java_home(arch):
     return "/usr/lib/jvm/java-17-openjdk-" + arch
 
-def java17_file_checks(arch, debug):
-    """What every java17 image must (not) hold, for image_test.
+# PKCS#12 (a DER SEQUENCE) holding Debian's CA files by name, "debian:<file>" in a BMPString.
+JAVA_TRUSTSTORE_CHECK = {
+    "content": "(?s-u)^\\x30[\\x82\\x83].*\\x00d\\x00e\\x00b\\x00i\\x00a\\x00n\\x00:\\x00I\\x00S\\x00R\\x00G",
+    "gid": 0,
+    "mode": "0644",
+    "path": "/etc/ssl/certs/java/cacerts",
+    "type": "file",
+    "uid": 0,
+}
 
-    Args:
-      arch: Debian architecture.
-      debug: whether the variant has busybox.
-
-    Returns:
-      image_test file checks.
-    """
-    home = java_home(arch)
+def jre_checks(version, home):
+    """The JRE of Java `version` at `home`, and the /usr/bin/java link to it."""
     return [
         {
             "path": "/usr/bin/java",
@@ -134,10 +136,24 @@ def java17_file_checks(arch, debug):
             "uid": 0,
         },
         {
-            "content": "(?m)^JAVA_VERSION=\"17\\.",
+            "content": "(?m)^JAVA_VERSION=\"%s\\." % version,
             "path": home + "/release",
         },
         {"path": home + "/lib/server/libjvm.so"},
+    ]
+
+def java17_file_checks(arch, debug):
+    """What every java17 image must (not) hold, for image_test.
+
+    Args:
+      arch: Debian architecture.
+      debug: whether the variant has busybox.
+
+    Returns:
+      image_test file checks.
+    """
+    home = java_home(arch)
+    return jre_checks("17", home) + [
         {
             "mode": "0644",
             "path": "/usr/lib/locale/C.utf8/LC_CTYPE",
@@ -159,16 +175,7 @@ def java17_file_checks(arch, debug):
             "target": "/etc/ssl/certs/java/cacerts",
             "type": "symlink",
         },
-        # PKCS#12 (a DER SEQUENCE) holding Debian's CA files by name, "debian:<file>" in a
-        # BMPString.
-        {
-            "content": "(?s-u)^\\x30[\\x82\\x83].*\\x00d\\x00e\\x00b\\x00i\\x00a\\x00n\\x00:\\x00I\\x00S\\x00R\\x00G",
-            "gid": 0,
-            "mode": "0644",
-            "path": "/etc/ssl/certs/java/cacerts",
-            "type": "file",
-            "uid": 0,
-        },
+        JAVA_TRUSTSTORE_CHECK,
         {
             "content": "^-----BEGIN CERTIFICATE-----",
             "path": "/etc/ssl/certs/ca-certificates.crt",
@@ -228,3 +235,244 @@ def java17_file_checks(arch, debug):
             "path": "/busybox/sh",
         },
     ] + doc_checks(JAVA17_PACKAGES, DOC_LINKS)
+
+# Debian 13: java_base (upstream's: base-nossl with what a JRE needs, the C.utf8 locale and the
+# trust store, no JRE) and Debian's OpenJDK 21 and 25 on it (upstream's are Temurin's, which
+# cannot be fetched here). The debug variants add the JDK, as upstream's.
+
+# Built for amd64 and arm64 only, to keep CI's time in bounds: the JDK layers of the debug
+# variants are ~80 MB .debs each. trixie has openjdk-21 and -25 on armhf and riscv64 too;
+# adding them here is all it takes.
+JAVA_DEBIAN13_ARCHITECTURES = ["amd64", "arm64"]
+
+# Distribution -> the architectures its java images are built for.
+JAVA_ARCHITECTURES = {
+    "debian12": DEBIAN12_ARCHITECTURES,
+    "debian13": JAVA_DEBIAN13_ARCHITECTURES,
+}
+
+# What base-nossl (the parent of java_base) already has in status.d.
+NOSSL_STATUS_PACKAGES_DEBIAN13 = STATIC_STATUS_PACKAGES["debian13"] + BASE_FAMILIES["nossl_debian13"]
+
+# The roots of debian/debian13.json's java-base set: upstream's JAVA_BASE_PACKAGES.
+JAVA_BASE_ROOTS = [
+    "zlib1g",
+    "libjpeg62-turbo",
+    "liblcms2-2",
+    "libfreetype6",
+    "fonts-dejavu-core",
+    "fontconfig-config",
+    "libexpat1",
+    "libfontconfig1",
+    "libuuid1",
+    "libbrotli1",
+    "libcrypt1",
+    "libstdc++6",
+    "libgcc-s1",
+    "gcc-14-base",
+    "libpng16-16t64",
+    "libbz2-1.0",
+]
+
+JAVA_BASE_EXCLUDED = {
+    # fontconfig-config's maintainer scripts ask their questions with it.
+    "debconf": "maintainer-script configuration, in Perl",
+}
+
+# The closure of JAVA_BASE_ROOTS less its parent and JAVA_BASE_EXCLUDED, bottom layer first.
+JAVA_BASE_PACKAGES = [
+    "gcc-14-base",
+    "libgcc-s1",
+    "libstdc++6",
+    "zlib1g",
+    "libexpat1",
+    "libbrotli1",
+    "libbz2-1.0",
+    "libpng16-16t64",
+    "libfreetype6",
+    "fonts-dejavu-mono",
+    "fonts-dejavu-core",
+    "fontconfig-config",
+    "libfontconfig1",
+    "libjpeg62-turbo",
+    "liblcms2-2",
+    "libuuid1",
+    "libcrypt1",
+]
+
+JAVA_BASE_DOC_LINKS = {
+    "libgcc-s1": "gcc-14-base",
+    "libstdc++6": "gcc-14-base",
+}
+
+# As upstream's java_base.
+JAVA_BASE_ENV = ["LANG=C.UTF-8"]
+
+# Version -> the packages a JRE adds on java_base (its closure less java_base's and
+# JAVA_EXCLUDED, bottom layer first), and what the debug variants add on top: the JDK.
+# Besides the JRE, the roots are two of its Recommends that its libraries need (libfontmanager
+# needs libharfbuzz, libjsound libasound); the others are dlopen()ed, for fonts (java_base has
+# them) and printing (libcups2t64, left out as upstream's images do).
+JAVA_DEBIAN13 = {
+    version: {
+        "jdk": ["openjdk-%s-jdk-headless" % version],
+        "jre": [
+            "libasound2-data",
+            "libasound2t64",
+            "libatomic1",
+            "libffi8",
+            "libpcre2-8-0",
+            "libselinux1",
+            "libblkid1",
+            "libmount1",
+            "libglib2.0-0t64",
+            "libgraphite2-3",
+            "libharfbuzz0b",
+            "libnspr4",
+            "libsqlite3-0",
+            "libnss3",
+            "libpcsclite1",
+            "openjdk-%s-jre-headless" % version,
+        ],
+        "roots": ["openjdk-%s-jre-headless" % version, "libharfbuzz0b", "libasound2t64"],
+    }
+    for version in ["21", "25"]
+}
+
+JAVA_DEBIAN13_DOC_LINKS = {
+    "libatomic1": "gcc-14-base",
+}
+
+# As JAVA17_EXCLUDED: what only maintainer scripts use (deb_closure_test checks the list).
+JAVA_EXCLUDED = {
+    "ca-certificates-java": JAVA17_EXCLUDED["ca-certificates-java"],
+    "java-common": JAVA17_EXCLUDED["java-common"],
+    "util-linux": JAVA17_EXCLUDED["util-linux"],
+}
+
+# What java_base and the JREs on it share: the locale, the trust store, the fonts.
+JAVA_BASE_COMMON_CHECKS = [
+    {
+        "mode": "0644",
+        "path": "/usr/lib/locale/C.utf8/LC_CTYPE",
+        "type": "file",
+    },
+    {"path": "/usr/share/doc/libc-bin/copyright"},
+    {
+        "exists": False,
+        "path": "/var/lib/dpkg/status.d/libc-bin",
+    },
+    {
+        "exists": False,
+        "path": "/usr/sbin/ldconfig",
+    },
+    JAVA_TRUSTSTORE_CHECK,
+    {"path": "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"},
+    {"path": "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"},
+    {"path": "/etc/fonts/fonts.conf"},
+    # base-nossl's: no OpenSSL. No package manager or its configuration, no shell.
+    {
+        "exists": False,
+        "path": "/var/lib/dpkg/status.d/libssl3t64",
+    },
+    {
+        "exists": False,
+        "path": "/usr/share/debconf",
+    },
+    {
+        "exists": False,
+        "path": "/usr/bin/dpkg",
+    },
+    {
+        "exists": False,
+        "path": "/usr/bin/sh",
+    },
+] + doc_checks(JAVA_BASE_PACKAGES, JAVA_BASE_DOC_LINKS)
+
+def java_base_file_checks(
+        arch,  # @unused: the same checks on every architecture
+        debug):
+    """What every java_base image must (not) hold, for image_test."""
+    return JAVA_BASE_COMMON_CHECKS + [
+        {
+            "exists": False,
+            "path": "/usr/lib/jvm",
+        },
+        {
+            "exists": False,
+            "path": "/usr/bin/java",
+        },
+        {
+            "exists": debug,
+            "path": "/busybox/sh",
+        },
+    ]
+
+def java_debian13_home(version, arch):
+    return "/usr/lib/jvm/java-%s-openjdk-%s" % (version, arch)
+
+def java_debian13_file_checks(version, arch, debug):
+    """What every javaNN_debian13 image must (not) hold, for image_test.
+
+    Args:
+      version: a key of JAVA_DEBIAN13.
+      arch: Debian architecture.
+      debug: whether the variant has busybox and the JDK.
+
+    Returns:
+      image_test file checks.
+    """
+    home = java_debian13_home(version, arch)
+    return JAVA_BASE_COMMON_CHECKS + jre_checks(version, home) + [
+        {"path": home + "/lib/libfontmanager.so"},
+        {
+            "path": home + "/lib/security/cacerts",
+            "target": "/etc/ssl/certs/java/cacerts",
+            "type": "symlink",
+        },
+        {"path": "/etc/java-%s-openjdk/security/java.security" % version},
+        {
+            "content": "^Package: openjdk-%s-jre-headless\n" % version,
+            "path": "/var/lib/dpkg/status.d/openjdk-%s-jre-headless" % version,
+        },
+        # The JDK in the debug variants only, as upstream's.
+        {
+            "exists": debug,
+            "path": home + "/bin/javac",
+        },
+        {
+            "exists": debug,
+            "path": home + "/bin/jshell",
+        },
+        {
+            "exists": debug,
+            "path": "/var/lib/dpkg/status.d/openjdk-%s-jdk-headless" % version,
+        },
+        # Docs trimmed, copyright kept.
+        {
+            "path": "/usr/share/doc/openjdk-%s-jre-headless/copyright" % version,
+            "type": "file",
+        },
+        {
+            "exists": False,
+            "path": home + "/man",
+        },
+        # What JAVA_EXCLUDED keeps out.
+        {
+            "exists": False,
+            "path": "/usr/bin/su",
+        },
+        {
+            "exists": False,
+            "path": "/usr/share/doc/util-linux",
+        },
+        {
+            "exists": debug,
+            "path": "/busybox/sh",
+        },
+    ] + doc_checks(JAVA_DEBIAN13[version]["jre"], JAVA_DEBIAN13_DOC_LINKS)
+
+JAVA_DEBIAN13_FILE_CHECKS = {
+    "21": lambda arch, debug: java_debian13_file_checks("21", arch, debug),
+    "25": lambda arch, debug: java_debian13_file_checks("25", arch, debug),
+}

@@ -3,6 +3,23 @@
 load(":debimage_tool.bzl", "DEBIMAGE_TOOL")
 load(":providers.bzl", "ImageInfo", "LayerInfo")
 
+def _history_label(label):
+    """A layer's label as its history's created_by, as a BUILD file would write it.
+
+    `//pkg:name` in the building module, `@module//pkg:name` for another module's: str()
+    gives Bazel 7's canonical `@@//pkg:name` and `@@module~//pkg:name`.
+    """
+    target = "//%s:%s" % (label.package, label.name)
+    if not label.repo_name:
+        return target
+
+    # A module's canonical repository name is the module's name and a separator (Bazel 7's
+    # `~`, Bazel 8's `+`), then, for a repository an extension made, the extension's parts.
+    module = label.repo_name.split("~")[0].split("+")[0]
+    if label.repo_name in [module + "~", module + "+"]:
+        return "@%s%s" % (module, target)
+    return "@%s%s" % (label.repo_name, target)
+
 def _oci_image_impl(ctx):
     layout = ctx.actions.declare_directory(ctx.label.name)
     digest = ctx.actions.declare_file(ctx.label.name + ".digest")
@@ -38,7 +55,7 @@ def _oci_image_impl(ctx):
         inputs.append(base.layout)
     for target, layer in zip(ctx.attr.layers, layers):
         args.add("--layer", "%s=%s" % (layer.blob.path, layer.digests.path))
-        args.add("--created-by", str(target.label))
+        args.add("--created-by", _history_label(target.label))
         inputs.extend([layer.blob, layer.digests])
     if ctx.attr.tag:
         args.add("--tag", ctx.attr.tag)

@@ -13,7 +13,7 @@ ImageInfo = provider(
     doc = "A single-platform OCI image.",
     fields = {
         "digest": "File: the manifest digest (sha256:...).",
-        "layers": "list of LayerInfo: every layer, the base image's first.",
+        "layers": "list of LayerInfo: every layer Bazel built, the base image's first; those of an `oci_layout_image` (and so of an image on one) are only in its layout.",
         "layout": "File (directory): the OCI image layout.",
     },
 )

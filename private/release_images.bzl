@@ -1,7 +1,7 @@
 """release_images: every image distroless_image made in a package, under upstream's names."""
 
 load("//private:platforms.bzl", "OCI_PLATFORMS")
-load("//static:config.bzl", "DISTRIBUTIONS", "UPSTREAM_TAGS")
+load("//static:config.bzl", "DEFAULT_DISTRIBUTION", "DISTRIBUTIONS", "UPSTREAM_TAGS")
 load(":providers.bzl", "ImageInfo", "IndexInfo", "ReleaseInfo")
 
 def _release_images_impl(ctx):
@@ -73,9 +73,11 @@ def release_images(name):
     """Every image index of this package (made by distroless_image), for //:release.
 
     Call it last in the BUILD file: it sees the targets declared before it. For each index
-    `<stem><variant>` (variant: a suffix of UPSTREAM_TAGS, static/config.bzl) it releases the index as
-    `<upstream repository>:<tag>` (tag: latest, nonroot, debug, debug-nonroot) and each of its
-    images as `<repository>:<tag>-<oci arch>`, with their SBOMs (`<target>_sbom`).
+    `<stem><variant>` (variant: a suffix of UPSTREAM_TAGS, static/config.bzl) it releases the
+    index as `<upstream repository>:<tag>` (tag: latest, nonroot, debug, debug-nonroot) and
+    each of its images as `<repository>:<tag>-<oci arch>`, with their SBOMs (`<target>_sbom`).
+    An index that upstream_tags aliased (a DEFAULT_DISTRIBUTION one) is also released under
+    the repository without the distribution (`static:latest`, `base-nossl:nonroot-arm64`).
 
     Args:
       name: the target, a ReleaseInfo.
@@ -93,19 +95,35 @@ def release_images(name):
         if rules.get(target + "_sbom", {}).get("kind") == "image_sbom":
             sboms[key] = ":%s_sbom" % target
 
+    # upstream_tags' aliases (`latest`, `nossl_nonroot`, ...): index -> its distro-less
+    # repository (`static`, `base-nossl`), as upstream also publishes gcr.io/distroless/static.
+    distroless = {}
+    for alias_name, alias in rules.items():
+        if alias["kind"] != "alias":
+            continue
+        actual = str(alias["actual"]).split(":")[-1]
+        for tag, suffix in UPSTREAM_TAGS.items():
+            prefix = alias_name.removesuffix(tag)
+            if alias_name.endswith(tag) and actual == prefix + DEFAULT_DISTRIBUTION + suffix:
+                repository = upstream_repository(package, prefix + DEFAULT_DISTRIBUTION)
+                distroless[actual] = repository.removesuffix("-" + DEFAULT_DISTRIBUTION)
+
     for index_name, index in sorted(rules.items()):
         if index["kind"] != "oci_index":
             continue
         stem, tag = _variant_tag(index_name)
-        repository = upstream_repository(package, stem)
-        add("%s:%s" % (repository, tag), index_name)
-        for image in index["images"]:
-            # As the BUILD file wrote it: "debian12_amd64" or ":debian12_amd64".
-            image_name = str(image).removeprefix(":")
-            arch = image_name.removeprefix(index_name + "_")
-            if arch == image_name or arch not in oci_arches:
-                fail("release_images: %s's image %s is not %s_<oci arch>" % (index_name, image, index_name))
-            add("%s:%s-%s" % (repository, tag, arch), image_name)
+        repositories = [upstream_repository(package, stem)]
+        if index_name in distroless:
+            repositories.append(distroless[index_name])
+        for repository in repositories:
+            add("%s:%s" % (repository, tag), index_name)
+            for image in index["images"]:
+                # As the BUILD file wrote it: "debian12_amd64" or ":debian12_amd64".
+                image_name = str(image).removeprefix(":")
+                arch = image_name.removeprefix(index_name + "_")
+                if arch == image_name or arch not in oci_arches:
+                    fail("release_images: %s's image %s is not %s_<oci arch>" % (index_name, image, index_name))
+                add("%s:%s-%s" % (repository, tag, arch), image_name)
     _release_images(
         name = name,
         layouts = layouts,

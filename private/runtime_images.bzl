@@ -21,13 +21,19 @@ def runtime_images(
         exclude = DOC_EXCLUDE,
         extra_layers = [],
         layer_prefix = "",
+        closure_test_prefix = None,
+        debug_packages = [],
+        debug_roots = [],
+        architectures = None,
         with_ld_so_cache = False):
     """A layer per package and architecture, an image per variant, and their tests.
 
     Makes `<layer_prefix><package>_<arch>` layers, the images `<name><variant suffix>` (each on
     the same variant of `base`, tagged `<distribution><variant suffix>`),
     `<layer_prefix>closure_<arch>_test` and `<name><variant suffix>_<arch>_test`. Debug
-    variants keep the runtime as entrypoint, with busybox at /busybox, as upstream's.
+    variants keep the runtime as entrypoint, with busybox at /busybox, as upstream's. A package
+    layer that an earlier runtime_images of the same Bazel package declared is shared, not
+    declared again.
 
     Args:
       name: image name prefix, e.g. "java17_debian12".
@@ -45,15 +51,25 @@ def runtime_images(
       extra_layers: layers above the packages' (may contain `{arch}`).
       layer_prefix: of the layer and closure test names, for a second distribution in the
         same package.
+      closure_test_prefix: of the closure test names instead of `layer_prefix`, for a second
+        runtime_images of a distribution in the same package.
+      debug_packages: packages the debug variants add above `extra_layers` (e.g. a JDK),
+        bottom layer first: exactly the closure of `debug_roots` less the other images'.
+      debug_roots: the packages asked for in the debug variants.
+      architectures: the Debian architectures to build, if not all of the distribution's.
       with_ld_so_cache: also `<layer_prefix>ld_so_cache_<arch>`, the /etc/ld.so.cache of the
         image's libraries, as the top layer. It is computed from the root variant of `base`:
         the variants differ only in /busybox and their configuration, so it is the same cache
         for each.
     """
     d = DISTRIBUTIONS[distribution]
-    architectures = d["architectures"]
-    for package in packages:
+    architectures = architectures or d["architectures"]
+    if closure_test_prefix == None:
+        closure_test_prefix = layer_prefix
+    for package in packages + debug_packages:
         for arch in architectures:
+            if native.existing_rule("%s%s_%s" % (layer_prefix, package, arch)):
+                continue
             deb_layer(
                 name = "%s%s_%s" % (layer_prefix, package, arch),
                 debs = ["@%s//%s:%s" % (distribution, package, arch)],
@@ -72,14 +88,15 @@ def runtime_images(
             )
         layers = layers + [":%sld_so_cache_{arch}" % layer_prefix]
 
-    for suffix in VARIANTS:
+    debug_layers = [":%s%s_{arch}" % (layer_prefix, p) for p in debug_packages]
+    for suffix, variant in VARIANTS.items():
         distroless_image(
             name = name + suffix,
             architectures = architectures,
             base = "%s%s_{oci_arch}" % (base, suffix),
             entrypoint = entrypoint,
             env = env,
-            layers = layers,
+            layers = layers + (debug_layers if variant["debug"] else []),
             lock = "@%s//:lock.json" % distribution,
             repository = repository,
             tag = distribution + suffix,
@@ -87,12 +104,20 @@ def runtime_images(
 
     for arch in architectures:
         deb_closure_test(
-            name = "%sclosure_%s_test" % (layer_prefix, arch),
+            name = "%sclosure_%s_test" % (closure_test_prefix, arch),
             debs = ["@%s//%s:%s" % (distribution, p, arch) for p in packages],
             excluded = excluded,
             parent = parent_packages,
             roots = roots,
         )
+        if debug_packages:
+            deb_closure_test(
+                name = "%sdebug_closure_%s_test" % (closure_test_prefix, arch),
+                debs = ["@%s//%s:%s" % (distribution, p, arch) for p in debug_packages],
+                excluded = excluded,
+                parent = parent_packages + packages,
+                roots = debug_roots,
+            )
 
     for suffix, variant in VARIANTS.items():
         for arch in architectures:
@@ -100,12 +125,13 @@ def runtime_images(
                 name = "%s%s_%s_test" % (name, suffix, arch),
                 config = {
                     "cmd": [],
-                    "entrypoint": entrypoint,
+                    # An empty entrypoint keeps the base variant's: busybox's shell in debug.
+                    "entrypoint": entrypoint or (["/busybox/sh"] if variant["debug"] else []),
                     "env": (DEBUG_ENV if variant["debug"] else ENV) + env,
                     "user": variant["user"],
                     "workdir": variant["workdir"],
                 },
                 files = file_checks(arch, variant["debug"]),
                 image = ":%s%s_%s" % (name, suffix, oci_platform(arch)[0]),
-                packages = parent_packages + packages + (["busybox-static"] if variant["debug"] else []),
+                packages = parent_packages + packages + (debug_packages + ["busybox-static"] if variant["debug"] else []),
             )

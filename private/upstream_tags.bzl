@@ -4,7 +4,7 @@ load("//distroless:defs.bzl", "image_test")
 load("//private:platforms.bzl", "oci_platform")
 load("//static:config.bzl", "DEFAULT_DISTRIBUTION", "DISTRIBUTIONS", "UPSTREAM_TAGS")
 
-def upstream_tags(name, images):
+def upstream_tags(name, images, architectures = None):
     """Aliases `<prefix><tag>` of each image's variants, for each of upstream's tags.
 
     Each image is a DEFAULT_DISTRIBUTION index made by distroless_image, e.g. "debian13"
@@ -20,6 +20,8 @@ def upstream_tags(name, images):
     Args:
       name: a filegroup of every index the tags point at.
       images: the images (index targets of the calling package).
+      architectures: the Debian architectures the images have, if not all of
+        DEFAULT_DISTRIBUTION's.
     """
     indexes = []
     for image in images:
@@ -57,7 +59,7 @@ def upstream_tags(name, images):
                 }],
                 image = ":%s%s_amd64" % (prefix, tag),
             )
-            for arch in DISTRIBUTIONS[DEFAULT_DISTRIBUTION]["architectures"]:
+            for arch in architectures or DISTRIBUTIONS[DEFAULT_DISTRIBUTION]["architectures"]:
                 oci_arch = oci_platform(arch)[0]
                 for output in ["", "_tar"]:
                     native.alias(

@@ -15,6 +15,9 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
             .expect("a usable glob"),
         merged_usr: data.len() % 2 == 0,
         moves: vec![("bin/busybox".into(), "busybox/busybox".into())],
+        // `layer --tar-keep-owners` or not: both paths of the owner handling.
+        owner: (data.len() % 3 == 0).then_some((0, 0)),
+        ..Default::default()
     };
     let mut layer = Layer::new();
     let Ok(stream) = deb.data() else {

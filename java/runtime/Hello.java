@@ -20,9 +20,9 @@ import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 
 /**
- * Runs inside a java17 image (java/runtime_test) as
- * `java -jar hello.jar UID HOST PORT CA.pem ENCODING`:
- * the JRE, the default and file name encodings (ENCODING), its default trust store, a TLS
+ * Runs inside a java image (java/runtime_test) as
+ * `java -jar hello.jar UID HOST PORT CA.pem ENCODING MAJOR`:
+ * the JRE (Java MAJOR), the default and file name encodings (ENCODING), its default trust store, a TLS
  * handshake with a server on 127.0.0.1 that the default store must refuse and the store plus the test CA must accept, and font rendering (freetype,
  * harfbuzz, fontconfig). Prints "ok: ..." per check; "FAIL: ..." and exit 1 on the first failure.
  */
@@ -58,11 +58,12 @@ public class Hello {
     int port = Integer.parseInt(args[2]);
     String extraCa = args[3];
     String encoding = args[4];
+    String major = args[5];
 
     String version = System.getProperty("java.version");
     ok("java.version " + version + " (" + System.getProperty("java.vm.name") + ", java.home "
         + System.getProperty("java.home") + ")");
-    expect(version.startsWith("17."), "a Java 17 runtime");
+    expect(version.startsWith(major + "."), "a Java " + major + " runtime");
     int actualUid = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
     expect(String.valueOf(actualUid).equals(uid), "uid " + actualUid + " (user.name " + System.getProperty("user.name") + ")");
     expect(Charset.defaultCharset().name().equals(Charset.forName(encoding).name())

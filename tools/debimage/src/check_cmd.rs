@@ -62,6 +62,8 @@ struct ConfigCheck {
     cmd: Option<Vec<String>>,
     architecture: Option<String>,
     variant: Option<String>,
+    /// Every history entry's created_by, bottom first.
+    history: Option<Vec<String>>,
 }
 
 pub fn run(args: CheckArgs) -> Result<()> {
@@ -226,5 +228,17 @@ fn check_config(want: &ConfigCheck, image: &oci::Image, failures: &mut Vec<Strin
         "variant",
         image.config.variant().clone().unwrap_or_default(),
         want.variant.clone(),
+    );
+    let history: Vec<String> = image
+        .config
+        .history()
+        .iter()
+        .flatten()
+        .map(|h| h.created_by().clone().unwrap_or_default())
+        .collect();
+    compare(
+        "history created_by",
+        format!("{history:?}"),
+        want.history.as_ref().map(|v| format!("{v:?}")),
     );
 }

@@ -132,6 +132,17 @@ pub fn image(args: ImageArgs) -> Result<()> {
         .as_deref()
         .map(|dir| oci::read_image(dir).with_context(|| format!("base image {}", dir.display())))
         .transpose()?;
+    if let (Some(base), Some(dir)) = (&base, &args.base) {
+        // A foreign base (oci_layout_image) may hold another platform's image than intended.
+        let architecture = base.config.architecture().to_string();
+        if architecture != spec.architecture {
+            anyhow::bail!(
+                "base image {} is for {architecture}, the image for {}",
+                dir.display(),
+                spec.architecture
+            );
+        }
+    }
     if !args.created_by.is_empty() && args.created_by.len() != args.layers.len() {
         anyhow::bail!(
             "{} --created-by for {} --layer: give one per layer or none",

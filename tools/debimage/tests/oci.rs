@@ -996,3 +996,40 @@ fn conflicts_with_a_base_name_both_layers() {
     assert!(stderr.contains(", base-files) conflicts with"), "{stderr}");
     assert!(stderr.contains("in //my:forged"), "{stderr}");
 }
+
+/// A base of another architecture (a foreign layout's other platform) is refused, naming both.
+#[test]
+fn base_of_another_architecture_is_refused() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    build(dir);
+    let stderr = debimage_fails(
+        dir,
+        &[
+            "image",
+            "--spec",
+            "amd64.json",
+            "--base",
+            "arm64",
+            "--out",
+            "mixed",
+        ],
+    );
+    assert!(
+        stderr.contains("base image arm64 is for arm64, the image for amd64"),
+        "{stderr}"
+    );
+    assert!(!dir.join("mixed").exists());
+    debimage_in(
+        dir,
+        &[
+            "image",
+            "--spec",
+            "arm64.json",
+            "--base",
+            "arm64",
+            "--out",
+            "same",
+        ],
+    );
+}

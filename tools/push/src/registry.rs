@@ -1,6 +1,7 @@
 //! Pushing a [`Plan`] to a registry with `oci-client`: blobs the registry lacks (asked with
 //! `HEAD /v2/<repo>/blobs/<digest>`), then manifests, children before their index.
 
+use std::collections::HashSet;
 use std::sync::Mutex;
 
 use futures_util::stream::{self, StreamExt, TryStreamExt};
@@ -125,6 +126,9 @@ pub struct Registry<'a> {
     credentials: &'a Credentials,
     /// The bearer token from the registry's token service, when it uses one.
     bearer: Mutex<Option<String>>,
+    /// Blobs this repository is known to have (seen by HEAD or uploaded) since connecting: a
+    /// release pushes dozens of images sharing layers to one repository, each blob checked once.
+    known_blobs: Mutex<HashSet<String>>,
 }
 
 impl<'a> Registry<'a> {
@@ -185,6 +189,7 @@ impl<'a> Registry<'a> {
             auth,
             credentials,
             bearer: Mutex::new(None),
+            known_blobs: Mutex::new(HashSet::new()),
         })
     }
 
@@ -394,7 +399,10 @@ impl<'a> Registry<'a> {
         let reference = self.reference(None, None);
         let what = format!("uploading blob {digest} ({} bytes)", bytes.len());
         match self.client.push_blob(&reference, bytes, digest).await {
-            Ok(_) => Ok(()),
+            Ok(_) => {
+                self.remember_blob(digest);
+                Ok(())
+            }
             // The upload was accepted (201) without the Location header the spec asks for
             // (crane's registry does this): the blob counts as pushed when the registry has it.
             Err(OciDistributionError::RegistryNoLocationError)
@@ -454,13 +462,30 @@ impl<'a> Registry<'a> {
         }
     }
 
-    /// `HEAD /v2/<repo>/blobs/<digest>`: 200 yes, 404 no.
+    fn remember_blob(&self, digest: &str) {
+        if let Ok(mut known) = self.known_blobs.lock() {
+            known.insert(digest.to_string());
+        }
+    }
+
+    /// `HEAD /v2/<repo>/blobs/<digest>`: 200 yes, 404 no (no request for a blob this
+    /// connection already saw there).
     async fn blob_exists(&self, digest: &str) -> Result<bool, PushError> {
+        if self
+            .known_blobs
+            .lock()
+            .is_ok_and(|known| known.contains(digest))
+        {
+            return Ok(true);
+        }
         let url = format!("{}/blobs/{digest}", self.repository_url());
         let what = format!("checking blob {digest}");
         let response = self.send(&what, |http| http.head(&url)).await?;
         match response.status() {
-            StatusCode::OK => Ok(true),
+            StatusCode::OK => {
+                self.remember_blob(digest);
+                Ok(true)
+            }
             StatusCode::NOT_FOUND => Ok(false),
             status => Err(self.status_error(&what, status, "")),
         }

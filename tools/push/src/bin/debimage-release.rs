@@ -11,7 +11,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use clap::Parser;
 use debimage_push::reference::Target;
-use debimage_push::release::{load_plan, release, Settings};
+use debimage_push::release::{load_plan, release, PlannedImage, Settings};
 
 const ABOUT: &str = "Push every image of a release plan under a registry prefix, signed";
 
@@ -46,6 +46,11 @@ struct Cli {
     /// The directory the plan's relative paths start from [default: the plan's directory].
     #[arg(long, value_name = "DIR")]
     root: Option<PathBuf>,
+
+    /// Release only the images of this repository, e.g. static-debian12 (repeatable)
+    /// [default: every repository of the plan].
+    #[arg(long = "repository", value_name = "NAME")]
+    repositories: Vec<String>,
 
     /// Also tag each image for this commit, as upstream distroless does.
     #[arg(long, value_name = "SHA")]
@@ -92,7 +97,7 @@ fn run(cli: Cli) -> Result<()> {
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from(".")),
     };
-    let images = load_plan(&cli.plan, &root)?;
+    let images = select_repositories(load_plan(&cli.plan, &root)?, &cli.repositories)?;
     let key = cli.signing.load()?;
     let credentials = cli.connection.credentials(&probe.registry)?;
     let options = cli.connection.options(&probe)?;
@@ -138,4 +143,25 @@ fn run(cli: Cli) -> Result<()> {
         start.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// The plan's images of `wanted` (all without it); a repository the plan lacks is an error.
+fn select_repositories(images: Vec<PlannedImage>, wanted: &[String]) -> Result<Vec<PlannedImage>> {
+    if wanted.is_empty() {
+        return Ok(images);
+    }
+    for name in wanted {
+        if !images.iter().any(|i| &i.repository == name) {
+            let known: std::collections::BTreeSet<&str> =
+                images.iter().map(|i| i.repository.as_str()).collect();
+            anyhow::bail!(
+                "--repository {name:?}: the plan has no such repository (it has {})",
+                Vec::from_iter(known).join(", ")
+            );
+        }
+    }
+    Ok(images
+        .into_iter()
+        .filter(|i| wanted.contains(&i.repository))
+        .collect())
 }
