@@ -293,11 +293,12 @@ def aliases(
 ###############################################################################
 
 _NORMAL_DEPENDENCIES = {
+    "tools/cleanup": {
+    },
     "tools/deb": {
         _COMMON_CONDITION: {
             "bzip2": Label("@crates__bzip2-0.4.4//:bzip2"),
             "flate2": Label("@crates__flate2-1.1.11//:flate2"),
-            "tar": Label("@crates__tar-0.4.46//:tar"),
             "thiserror": Label("@crates__thiserror-2.0.21//:thiserror"),
             "xz2": Label("@crates__xz2-0.1.7//:xz2"),
             "zstd": Label("@crates__zstd-0.13.5//:zstd"),
@@ -307,12 +308,10 @@ _NORMAL_DEPENDENCIES = {
         _COMMON_CONDITION: {
             "anyhow": Label("@crates__anyhow-1.0.104//:anyhow"),
             "clap": Label("@crates__clap-4.5.61//:clap"),
-            "flate2": Label("@crates__flate2-1.1.11//:flate2"),
             "regex": Label("@crates__regex-1.13.2//:regex"),
             "serde": Label("@crates__serde-1.0.229//:serde"),
             "serde_json": Label("@crates__serde_json-1.0.154//:serde_json"),
             "tempfile": Label("@crates__tempfile-3.27.0//:tempfile"),
-            "zstd": Label("@crates__zstd-0.13.5//:zstd"),
         },
     },
     "tools/layer": {
@@ -320,7 +319,7 @@ _NORMAL_DEPENDENCIES = {
             "flate2": Label("@crates__flate2-1.1.11//:flate2"),
             "hex": Label("@crates__hex-0.4.3//:hex"),
             "sha2": Label("@crates__sha2-0.10.9//:sha2"),
-            "tar": Label("@crates__tar-0.4.46//:tar"),
+            "tempfile": Label("@crates__tempfile-3.27.0//:tempfile"),
             "thiserror": Label("@crates__thiserror-2.0.21//:thiserror"),
             "zstd": Label("@crates__zstd-0.13.5//:zstd"),
         },
@@ -374,7 +373,6 @@ _NORMAL_DEPENDENCIES = {
         _COMMON_CONDITION: {
             "serde": Label("@crates__serde-1.0.229//:serde"),
             "sha2": Label("@crates__sha2-0.10.9//:sha2"),
-            "tar": Label("@crates__tar-0.4.46//:tar"),
             "thiserror": Label("@crates__thiserror-2.0.21//:thiserror"),
             "x509-cert": Label("@crates__x509-cert-0.2.5//:x509_cert"),
         },
@@ -393,6 +391,11 @@ _NORMAL_DEPENDENCIES = {
             "zeroize": Label("@crates__zeroize-1.8.2//:zeroize"),
         },
     },
+    "tools/tarstream": {
+        _COMMON_CONDITION: {
+            "thiserror": Label("@crates__thiserror-2.0.21//:thiserror"),
+        },
+    },
     "tools/testdata": {
         _COMMON_CONDITION: {
             "hex": Label("@crates__hex-0.4.3//:hex"),
@@ -404,6 +407,8 @@ _NORMAL_DEPENDENCIES = {
 }
 
 _NORMAL_ALIASES = {
+    "tools/cleanup": {
+    },
     "tools/deb": {
         _COMMON_CONDITION: {
         },
@@ -436,6 +441,10 @@ _NORMAL_ALIASES = {
         _COMMON_CONDITION: {
         },
     },
+    "tools/tarstream": {
+        _COMMON_CONDITION: {
+        },
+    },
     "tools/testdata": {
         _COMMON_CONDITION: {
         },
@@ -445,15 +454,25 @@ _NORMAL_ALIASES = {
 }
 
 _NORMAL_DEV_DEPENDENCIES = {
+    "tools/cleanup": {
+        _COMMON_CONDITION: {
+            "tempfile": Label("@crates__tempfile-3.27.0//:tempfile"),
+        },
+    },
     "tools/deb": {
     },
     "tools/debimage": {
         _COMMON_CONDITION: {
+            "flate2": Label("@crates__flate2-1.1.11//:flate2"),
             "tar": Label("@crates__tar-0.4.46//:tar"),
             "xz2": Label("@crates__xz2-0.1.7//:xz2"),
+            "zstd": Label("@crates__zstd-0.13.5//:zstd"),
         },
     },
     "tools/layer": {
+        _COMMON_CONDITION: {
+            "tar": Label("@crates__tar-0.4.46//:tar"),
+        },
     },
     "tools/lock": {
     },
@@ -467,18 +486,31 @@ _NORMAL_DEV_DEPENDENCIES = {
     "tools/rootfs": {
         _COMMON_CONDITION: {
             "serde_json": Label("@crates__serde_json-1.0.154//:serde_json"),
+            "tar": Label("@crates__tar-0.4.46//:tar"),
             "tempfile": Label("@crates__tempfile-3.27.0//:tempfile"),
         },
     },
     "tools/sign": {
     },
+    "tools/tarstream": {
+        _COMMON_CONDITION: {
+            "tempfile": Label("@crates__tempfile-3.27.0//:tempfile"),
+        },
+    },
     "tools/testdata": {
+        _COMMON_CONDITION: {
+            "tempfile": Label("@crates__tempfile-3.27.0//:tempfile"),
+        },
     },
     "tools/vendor_check": {
     },
 }
 
 _NORMAL_DEV_ALIASES = {
+    "tools/cleanup": {
+        _COMMON_CONDITION: {
+        },
+    },
     "tools/deb": {
     },
     "tools/debimage": {
@@ -486,6 +518,8 @@ _NORMAL_DEV_ALIASES = {
         },
     },
     "tools/layer": {
+        _COMMON_CONDITION: {
+        },
     },
     "tools/lock": {
     },
@@ -501,13 +535,21 @@ _NORMAL_DEV_ALIASES = {
     },
     "tools/sign": {
     },
+    "tools/tarstream": {
+        _COMMON_CONDITION: {
+        },
+    },
     "tools/testdata": {
+        _COMMON_CONDITION: {
+        },
     },
     "tools/vendor_check": {
     },
 }
 
 _PROC_MACRO_DEPENDENCIES = {
+    "tools/cleanup": {
+    },
     "tools/deb": {
     },
     "tools/debimage": {
@@ -523,6 +565,8 @@ _PROC_MACRO_DEPENDENCIES = {
     "tools/rootfs": {
     },
     "tools/sign": {
+    },
+    "tools/tarstream": {
     },
     "tools/testdata": {
     },
@@ -531,6 +575,8 @@ _PROC_MACRO_DEPENDENCIES = {
 }
 
 _PROC_MACRO_ALIASES = {
+    "tools/cleanup": {
+    },
     "tools/deb": {
     },
     "tools/debimage": {
@@ -546,6 +592,8 @@ _PROC_MACRO_ALIASES = {
     "tools/rootfs": {
     },
     "tools/sign": {
+    },
+    "tools/tarstream": {
     },
     "tools/testdata": {
     },
@@ -554,6 +602,8 @@ _PROC_MACRO_ALIASES = {
 }
 
 _PROC_MACRO_DEV_DEPENDENCIES = {
+    "tools/cleanup": {
+    },
     "tools/deb": {
     },
     "tools/debimage": {
@@ -569,6 +619,8 @@ _PROC_MACRO_DEV_DEPENDENCIES = {
     "tools/rootfs": {
     },
     "tools/sign": {
+    },
+    "tools/tarstream": {
     },
     "tools/testdata": {
     },
@@ -577,6 +629,10 @@ _PROC_MACRO_DEV_DEPENDENCIES = {
 }
 
 _PROC_MACRO_DEV_ALIASES = {
+    "tools/cleanup": {
+        _COMMON_CONDITION: {
+        },
+    },
     "tools/deb": {
     },
     "tools/debimage": {
@@ -584,6 +640,8 @@ _PROC_MACRO_DEV_ALIASES = {
         },
     },
     "tools/layer": {
+        _COMMON_CONDITION: {
+        },
     },
     "tools/lock": {
     },
@@ -599,13 +657,21 @@ _PROC_MACRO_DEV_ALIASES = {
     },
     "tools/sign": {
     },
+    "tools/tarstream": {
+        _COMMON_CONDITION: {
+        },
+    },
     "tools/testdata": {
+        _COMMON_CONDITION: {
+        },
     },
     "tools/vendor_check": {
     },
 }
 
 _BUILD_DEPENDENCIES = {
+    "tools/cleanup": {
+    },
     "tools/deb": {
     },
     "tools/debimage": {
@@ -621,6 +687,8 @@ _BUILD_DEPENDENCIES = {
     "tools/rootfs": {
     },
     "tools/sign": {
+    },
+    "tools/tarstream": {
     },
     "tools/testdata": {
     },
@@ -629,6 +697,8 @@ _BUILD_DEPENDENCIES = {
 }
 
 _BUILD_ALIASES = {
+    "tools/cleanup": {
+    },
     "tools/deb": {
     },
     "tools/debimage": {
@@ -644,6 +714,8 @@ _BUILD_ALIASES = {
     "tools/rootfs": {
     },
     "tools/sign": {
+    },
+    "tools/tarstream": {
     },
     "tools/testdata": {
     },
@@ -652,6 +724,8 @@ _BUILD_ALIASES = {
 }
 
 _BUILD_PROC_MACRO_DEPENDENCIES = {
+    "tools/cleanup": {
+    },
     "tools/deb": {
     },
     "tools/debimage": {
@@ -667,6 +741,8 @@ _BUILD_PROC_MACRO_DEPENDENCIES = {
     "tools/rootfs": {
     },
     "tools/sign": {
+    },
+    "tools/tarstream": {
     },
     "tools/testdata": {
     },
@@ -675,6 +751,8 @@ _BUILD_PROC_MACRO_DEPENDENCIES = {
 }
 
 _BUILD_PROC_MACRO_ALIASES = {
+    "tools/cleanup": {
+    },
     "tools/deb": {
     },
     "tools/debimage": {
@@ -690,6 +768,8 @@ _BUILD_PROC_MACRO_ALIASES = {
     "tools/rootfs": {
     },
     "tools/sign": {
+    },
+    "tools/tarstream": {
     },
     "tools/testdata": {
     },

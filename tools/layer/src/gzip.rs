@@ -199,6 +199,64 @@ mod tests {
         }
     }
 
+    /// Text-like bytes in which earlier stretches recur (3 to 1000 bytes long, up to 40 KiB
+    /// back, runs of one byte among them), so that deflate finds matches of every length and
+    /// distance and slides its window: the paths where zlib-rs picks code by CPU feature.
+    fn matches_sample(len: usize) -> Vec<u8> {
+        let mut state = 0x9e37_79b9_u32;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state
+        };
+        let mut data = sample(4096);
+        while data.len() < len {
+            let length = 3 + (next() % 998) as usize;
+            match next() % 4 {
+                0 => data.extend(std::iter::repeat(next() as u8).take(length)),
+                1 => data.extend(sample(length).iter().map(|b| b ^ (next() as u8 & 1))),
+                _ => {
+                    let from = data.len() - 1 - (next() as usize % data.len().min(40 << 10));
+                    for i in 0..length {
+                        data.push(data[from + i]);
+                    }
+                }
+            }
+        }
+        data.truncate(len);
+        data
+    }
+
+    /// The bytes are pinned: a layer's digest is the same on every machine. zlib-rs picks
+    /// AVX2/BMI2 (x86_64) or NEON (aarch64) versions of two deflate helpers at run time
+    /// (compare256: the length of a match; slide_hash: window sliding), both exact functions
+    /// whose every version returns the same result; tools/test runs this test again under
+    /// `qemu-x86_64 -cpu qemu64`, a CPU without AVX2, where the portable versions run.
+    #[test]
+    fn pinned_bytes_whatever_the_cpu() {
+        use sha2::{Digest, Sha256};
+        #[cfg(target_arch = "x86_64")]
+        println!(
+            "avx2 and bmi2 detected: {}",
+            std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("bmi2")
+        );
+        let data = matches_sample(3 * CHUNK + 54_321);
+        let compressed = gzip(&data, 2, 65_536);
+        let mut back = Vec::new();
+        flate2::read::GzDecoder::new(&compressed[..])
+            .read_to_end(&mut back)
+            .expect("decodes");
+        assert!(back == data);
+        assert_eq!(
+            (compressed.len(), hex::encode(Sha256::digest(&compressed))),
+            (
+                497_367,
+                "f63908e4fbd6051bfc3f7da83fa2535292a610adb1af95623447c7609779252d".to_string()
+            )
+        );
+    }
+
     #[test]
     fn gzip_reads_it_and_the_header_has_no_name_or_time() {
         let data = sample(2 * CHUNK + 99);
