@@ -11,7 +11,7 @@ use debimage_lock::fetch::{write_atomically, Fetcher};
 use debimage_lock::lockfile::{LockBuilder, LockDiff, LockedPackage, Lockfile};
 use debimage_lock::manifest::{LoadedManifest, Manifest};
 use debimage_lock::openpgp::Keyring;
-use debimage_lock::packages::{self, Package};
+use debimage_lock::packages::{self, Compression, Package};
 use debimage_lock::release::Release;
 use debimage_lock::resolve::{resolve, Index};
 use sha2::Digest;
@@ -26,8 +26,9 @@ InRelease of every suite and verifies its OpenPGP signature with the manifest's 
 in the repository) as gpgv does: a signature counts only when its key (or signing subkey) is
 neither expired nor revoked, the signature has not expired and is not older than its key. It
 refuses a Release whose Valid-Until has passed or whose Date is more than 10 minutes ahead of
-this machine's clock, downloads each <component>/binary-<arch>/Packages.xz and checks its size
-and sha256 against the signed list, resolves every set for every architecture (the highest
+this machine's clock, downloads each <component>/binary-<arch>/Packages index in the best form
+the Release lists (.xz, .bz2, .gz, then uncompressed) and checks its size and sha256 against the
+signed list, resolves every set for every architecture (the highest
 version across the suites; Depends and Pre-Depends when the set follows dependencies), checks
 the syntax of every field it locks (package names, Debian versions, architectures, file names
 inside the archive, sha256 sums), and writes <distribution>.lock.json beside the manifest
@@ -52,7 +53,7 @@ struct Cli {
     #[arg(long)]
     check: bool,
 
-    /// Where downloaded Packages.xz files are kept, by sha256
+    /// Where downloaded Packages indexes are kept, by sha256
     /// [default: $XDG_CACHE_HOME/debimage-lock or ~/.cache/debimage-lock].
     #[arg(long, value_name = "DIR")]
     cache_dir: Option<PathBuf>,
@@ -351,78 +352,114 @@ fn fetch_indexes<'m>(
             continue;
         }
         for component in suite.components {
-            let path = format!("{component}/binary-{arch}/Packages.xz");
-            let origin = format!("{} {component} {arch}", suite.name);
-            // The decompressed index, when the Release lists it (Debian's do), is cached by
-            // its signed sum: a run on cached indexes then skips xz, its slowest part.
-            let plain_path = format!("{component}/binary-{arch}/Packages");
-            let plain = suite.release.files.get(&plain_path);
-            let cached_text = plain
-                .and_then(|entry| fetcher.cached(&entry.sha256))
-                .and_then(|bytes| String::from_utf8(bytes).ok());
-            if let Some(text) = cached_text {
-                progress(format_args!(
-                    "{origin}: Packages {:.1} MB from the cache, sha256 as signed",
-                    text.len() as f64 / 1e6
-                ));
-                texts.push(IndexText {
-                    suite,
-                    origin,
-                    text,
-                });
-                continue;
-            }
-            let entry = suite.release.entry(&path, &suite.inrelease_url)?;
-            let dists = format!("{}/dists/{}", suite.base_url, suite.name);
-            let mut urls = Vec::new();
-            if suite.release.acquire_by_hash {
-                // Immutable: no mismatch while a mirror is half updated.
-                urls.push(format!(
-                    "{dists}/{component}/binary-{arch}/by-hash/SHA256/{}",
-                    entry.sha256
-                ));
-            }
-            urls.push(format!("{dists}/{path}"));
-            let fetch_started = Instant::now();
-            let fetched = fetcher
-                .get_by_sha256(&urls, &entry.sha256)
-                .with_context(|| format!("{origin}: {path}"))?;
-            suite
-                .release
-                .check_file(&path, &fetched.bytes, &suite.inrelease_url)?;
-            let fetch_time = fetch_started.elapsed();
-            let decompress_started = Instant::now();
-            let text = packages::decompress_xz(&fetched.bytes, &origin)?;
-            if let Some(entry) = plain {
-                suite
-                    .release
-                    .check_file(&plain_path, text.as_bytes(), &suite.inrelease_url)?;
-                fetcher.store(&entry.sha256, text.as_bytes())?;
-            }
-            progress(format_args!(
-                "{origin}: Packages.xz {:.1} MB {} in {:.1} s, size and sha256 as signed; {:.1} MB \
-                 decompressed in {:.1} s",
-                fetched.bytes.len() as f64 / 1e6,
-                if fetched.cached {
-                    "from the cache"
-                } else {
-                    "downloaded"
-                },
-                fetch_time.as_secs_f64(),
-                text.len() as f64 / 1e6,
-                decompress_started.elapsed().as_secs_f64()
-            ));
-            texts.push(IndexText {
-                suite,
-                origin,
-                text,
-            });
+            texts.push(fetch_index(fetcher, suite, component, arch)?);
         }
     }
     if texts.is_empty() {
         bail!("no suite has indexes for architecture {arch}");
     }
     Ok(texts)
+}
+
+/// One component's `Packages` index for `arch`, in the best form the signed Release lists
+/// (`.xz`, `.bz2`, `.gz`, plain; the next one when a form cannot be downloaded), checked
+/// against its signed size and sha256 and decompressed.
+fn fetch_index<'m>(
+    fetcher: &Fetcher,
+    suite: &'m Suite<'m>,
+    component: &str,
+    arch: &str,
+) -> Result<IndexText<'m>> {
+    let dir = format!("{component}/binary-{arch}");
+    let origin = format!("{} {component} {arch}", suite.name);
+    // The decompressed index, when the Release lists it (Debian's do), is cached by its
+    // signed sum: a run on cached indexes then skips decompression, its slowest part.
+    let plain_path = format!("{dir}/Packages");
+    let plain = suite.release.files.get(&plain_path);
+    let cached_text = plain
+        .and_then(|entry| fetcher.cached(&entry.sha256))
+        .and_then(|bytes| String::from_utf8(bytes).ok());
+    if let Some(text) = cached_text {
+        progress(format_args!(
+            "{origin}: Packages {:.1} MB from the cache, sha256 as signed",
+            text.len() as f64 / 1e6
+        ));
+        return Ok(IndexText {
+            suite,
+            origin,
+            text,
+        });
+    }
+    let forms: Vec<(Compression, String)> = Compression::PREFERENCE
+        .into_iter()
+        .map(|c| (c, format!("{plain_path}{}", c.suffix())))
+        .filter(|(_, path)| suite.release.files.contains_key(path))
+        .collect();
+    if forms.is_empty() {
+        bail!(
+            "{origin}: {} lists no Packages index for {dir} (none of Packages.xz, Packages.bz2, \
+             Packages.gz, Packages)",
+            suite.inrelease_url
+        );
+    }
+    let dists = format!("{}/dists/{}", suite.base_url, suite.name);
+    let mut failures = Vec::new();
+    for (compression, path) in &forms {
+        let entry = suite.release.entry(path, &suite.inrelease_url)?;
+        let mut urls = Vec::new();
+        if suite.release.acquire_by_hash {
+            // Immutable: no mismatch while a mirror is half updated.
+            urls.push(format!("{dists}/{dir}/by-hash/SHA256/{}", entry.sha256));
+        }
+        urls.push(format!("{dists}/{path}"));
+        let fetch_started = Instant::now();
+        let fetched = match fetcher.get_by_sha256(&urls, &entry.sha256) {
+            Ok(fetched) => fetched,
+            Err(err) => {
+                let err = format!("{path}: {err}");
+                if forms.len() > 1 {
+                    progress(format_args!("{origin}: {err}; trying the next form"));
+                }
+                failures.push(err);
+                continue;
+            }
+        };
+        suite
+            .release
+            .check_file(path, &fetched.bytes, &suite.inrelease_url)?;
+        let fetch_time = fetch_started.elapsed();
+        let decompress_started = Instant::now();
+        let text = packages::decompress(&fetched.bytes, *compression, &origin)?;
+        if let Some(entry) = plain.filter(|_| *compression != Compression::None) {
+            suite
+                .release
+                .check_file(&plain_path, text.as_bytes(), &suite.inrelease_url)?;
+            fetcher.store(&entry.sha256, text.as_bytes())?;
+        }
+        let name = path.rsplit('/').next().unwrap_or(path);
+        progress(format_args!(
+            "{origin}: {name} {:.1} MB {} in {:.1} s, size and sha256 as signed; {:.1} MB \
+             decompressed in {:.1} s",
+            fetched.bytes.len() as f64 / 1e6,
+            if fetched.cached {
+                "from the cache"
+            } else {
+                "downloaded"
+            },
+            fetch_time.as_secs_f64(),
+            text.len() as f64 / 1e6,
+            decompress_started.elapsed().as_secs_f64()
+        ));
+        return Ok(IndexText {
+            suite,
+            origin,
+            text,
+        });
+    }
+    bail!(
+        "{origin}: no listed form of the index could be downloaded: {}",
+        failures.join("; ")
+    )
 }
 
 /// Writes the lockfile, or with `check` compares it; false when the check finds it stale.

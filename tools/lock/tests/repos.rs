@@ -1,0 +1,223 @@
+//! The lock tool against archives of real Debian index paragraphs, signed by a test key and
+//! served on 127.0.0.1 (`testdata/repos/generate`): `Packages` indexes in every form a Release
+//! may list them.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use debimage_lock::lockfile::Lockfile;
+use debimage_lock::packages;
+use support::http::Server;
+
+fn testdata() -> PathBuf {
+    std::env::var_os("REPOS_TESTDATA").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/repos"),
+        PathBuf::from,
+    )
+}
+
+fn lock_tool() -> PathBuf {
+    std::env::var_os("DEBIMAGE_LOCK").map_or_else(
+        || PathBuf::from(env!("CARGO_BIN_EXE_debimage-lock")),
+        PathBuf::from,
+    )
+}
+
+/// A manifest of `sources` (JSON) and `sets` (JSON), amd64 unless `architectures` says
+/// otherwise, keyed to the test key.
+fn manifest(sources: &str, architectures: &str, sets: &str) -> String {
+    let keyring = std::path::absolute(testdata().join("keyring.asc")).expect("absolute path");
+    format!(
+        r#"{{
+  "distribution": "test",
+  "sources": {sources},
+  "architectures": {architectures},
+  "keyring": "{}",
+  "sets": {sets}
+}}
+"#,
+        keyring.display()
+    )
+}
+
+const BASE_SETS: &str = r#"{"base": {"packages": ["libc6"], "follow_dependencies": true},
+  "net": {"packages": ["netbase"], "follow_dependencies": false}}"#;
+
+/// Runs the lock tool on `manifest` in `dir` with a cache of its own and `env` added.
+fn lock(dir: &Path, manifest: &str, env: &[(&str, &Path)]) -> Output {
+    let path = dir.join("test.json");
+    std::fs::write(&path, manifest).expect("write manifest");
+    let mut command = Command::new(lock_tool());
+    command
+        .arg(&path)
+        .arg("--cache-dir")
+        .arg(dir.join("cache"))
+        .env_remove("BUILD_WORKSPACE_DIRECTORY");
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    command.output().expect("run debimage-lock")
+}
+
+/// The lockfile written in `dir`, after a run that must have succeeded.
+fn locked(dir: &Path, out: &Output) -> Lockfile {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let path = dir.join("test.lock.json");
+    let bytes = std::fs::read(&path).expect("lockfile");
+    Lockfile::from_bytes(&bytes, &path.display().to_string()).expect("lockfile parses")
+}
+
+/// A run that must have failed with `message` and written no lockfile.
+fn refused(dir: &Path, out: &Output, message: &str) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains(message), "{message}\nnot in\n{stderr}");
+    assert!(
+        !dir.join("test.lock.json").exists(),
+        "a lockfile was written"
+    );
+}
+
+fn source(url: &str, suite: &str) -> String {
+    format!(r#"[{{"url": "{url}", "suites": ["{suite}"], "components": ["main"]}}]"#)
+}
+
+/// (name, version, sha256, size, filename) of a Packages file's paragraphs.
+fn paragraphs(path: &Path) -> Vec<(String, String, String, u64, String)> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+    let mut all: Vec<_> = packages::parse(&text, "test")
+        .expect("index parses")
+        .iter()
+        .map(|p| {
+            (
+                p.name.to_string(),
+                p.version.to_string(),
+                p.sha256.to_string(),
+                p.size,
+                p.filename.to_string(),
+            )
+        })
+        .collect();
+    all.sort();
+    all
+}
+
+fn entries(lock: &Lockfile, base: &str) -> Vec<(String, String, String, u64, String)> {
+    let mut all: Vec<_> = lock
+        .packages
+        .iter()
+        .map(|p| {
+            assert_eq!(p.urls.len(), 1, "{:?}", p.urls);
+            let filename = p.urls[0]
+                .strip_prefix(&format!("{base}/"))
+                .unwrap_or_else(|| panic!("{} is not under {base}", p.urls[0]));
+            (
+                p.name.clone(),
+                p.version.clone(),
+                p.sha256.clone(),
+                p.size,
+                filename.to_string(),
+            )
+        })
+        .collect();
+    all.sort();
+    all
+}
+
+#[test]
+fn every_form_of_packages_index_locks() {
+    let root = testdata().join("forms");
+    let server = Server::start(&root, None);
+    let expected = paragraphs(&root.join("dists/all/main/binary-amd64/Packages"));
+    assert_eq!(expected.len(), 4, "{expected:?}");
+    for (suite, served) in [
+        ("all", "Packages.xz"),
+        ("xz", "Packages.xz"),
+        ("bz2", "Packages.bz2"),
+        ("gz", "Packages.gz"),
+        ("plain", "Packages"),
+    ] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let before = server.requests().len();
+        let out = lock(
+            dir.path(),
+            &manifest(&source(&server.url, suite), r#"["amd64"]"#, BASE_SETS),
+            &[],
+        );
+        let lock = locked(dir.path(), &out);
+        assert_eq!(entries(&lock, &server.url), expected, "{suite}");
+        assert!(lock.packages.iter().all(|p| p.suite == suite), "{suite}");
+        // Only the best listed form is downloaded.
+        let requests = server.requests()[before..].to_vec();
+        assert_eq!(
+            requests,
+            [
+                format!("200 /dists/{suite}/InRelease"),
+                format!("200 /dists/{suite}/main/binary-amd64/{served}"),
+            ],
+            "{suite}"
+        );
+    }
+}
+
+#[test]
+fn an_index_not_served_falls_back_to_the_next_listed_form() {
+    let root = testdata().join("forms");
+    let server = Server::start(&root, None);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = lock(
+        dir.path(),
+        &manifest(
+            &source(&server.url, "xz-missing"),
+            r#"["amd64"]"#,
+            BASE_SETS,
+        ),
+        &[],
+    );
+    let lock = locked(dir.path(), &out);
+    assert_eq!(
+        entries(&lock, &server.url),
+        paragraphs(&root.join("dists/all/main/binary-amd64/Packages"))
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("main/binary-amd64/Packages.xz: download failed: ")
+            && stderr.contains("trying the next form"),
+        "{stderr}"
+    );
+    let requests = server.requests();
+    assert!(
+        requests.contains(&"404 /dists/xz-missing/main/binary-amd64/Packages.xz".to_string())
+            && requests
+                .contains(&"200 /dists/xz-missing/main/binary-amd64/Packages.gz".to_string()),
+        "{requests:?}"
+    );
+}
+
+#[test]
+fn an_index_that_is_not_the_signed_one_or_none_listed_is_refused() {
+    let server = Server::start(&testdata().join("forms"), None);
+    for (suite, message) in [
+        (
+            "gz-swapped",
+            "gz-swapped main amd64: no listed form of the index could be downloaded: \
+             main/binary-amd64/Packages.gz: no URL served sha256 ",
+        ),
+        (
+            "no-index",
+            "/dists/no-index/InRelease lists no Packages index for main/binary-amd64 (none of \
+             Packages.xz, Packages.bz2, Packages.gz, Packages)",
+        ),
+    ] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = lock(
+            dir.path(),
+            &manifest(&source(&server.url, suite), r#"["amd64"]"#, BASE_SETS),
+            &[],
+        );
+        refused(dir.path(), &out, message);
+    }
+}
