@@ -22,8 +22,9 @@ const LONG_ABOUT: &str = "\
 Lock Debian package sets from signed archive indexes.
 
 For each manifest (JSON: sources, architectures, keyring, sets), debimage-lock downloads the
-InRelease of every suite and verifies its OpenPGP signature with the manifest's keyring (a file
-in the repository) as gpgv does: a signature counts only when its key (or signing subkey) is
+InRelease of every suite (a dists/ suite, or a flat repository's directory: ./ or a path ending
+in /), or its Release and Release.gpg when there is no InRelease, and verifies the OpenPGP
+signature with the manifest's keyring (a file in the repository) as gpgv does: a signature counts only when its key (or signing subkey) is
 neither expired nor revoked, the signature has not expired and is not older than its key. It
 refuses a Release whose Valid-Until has passed or whose Date is more than 10 minutes ahead of
 this machine's clock, downloads each <component>/binary-<arch>/Packages index in the best form
@@ -136,13 +137,19 @@ fn default_manifests(root: &Path) -> Result<Vec<PathBuf>> {
     Ok(found)
 }
 
-/// One suite of one archive, its InRelease verified.
+/// One suite of one archive (or one flat repository), its Release verified.
 struct Suite<'m> {
+    /// The archive root: package Filenames are relative to it.
     base_url: &'m str,
     name: &'m str,
     components: &'m [String],
+    /// Where the Release and the indexes it lists are: `<base>/dists/<suite>`, or a flat
+    /// repository's directory.
+    index_base: String,
+    flat: bool,
     release: Release,
-    inrelease_url: String,
+    /// The InRelease (or Release) the file list comes from, for messages.
+    release_url: String,
 }
 
 /// A decompressed, verified Packages index.
@@ -285,7 +292,8 @@ fn lock_arch(
     Ok(locked)
 }
 
-/// Downloads and verifies one suite's InRelease.
+/// Downloads and verifies one suite's InRelease, or, as apt does when there is none, its
+/// Release and detached signature Release.gpg.
 fn fetch_release<'m>(
     fetcher: &Fetcher,
     keyring: &Keyring,
@@ -295,15 +303,53 @@ fn fetch_release<'m>(
     cli: &Cli,
     now: i64,
 ) -> Result<Suite<'m>> {
-    let url = format!("{base_url}/dists/{suite}/InRelease");
-    let bytes = fetcher.get(&url)?;
-    let text = String::from_utf8(bytes).with_context(|| format!("{url}: not UTF-8 text"))?;
-    let verified = keyring.verify_inrelease(&text, &url, now)?;
+    let flat = debimage_lock::fields::is_flat(suite);
+    let index_base = match suite {
+        "./" => base_url.to_string(),
+        _ if flat => format!("{base_url}/{}", suite.trim_end_matches('/')),
+        _ => format!("{base_url}/dists/{suite}"),
+    };
+    let inrelease_url = format!("{index_base}/InRelease");
+    let (verified, url) = match fetcher.get(&inrelease_url) {
+        Ok(bytes) => {
+            let text = String::from_utf8(bytes)
+                .with_context(|| format!("{inrelease_url}: not UTF-8 text"))?;
+            (
+                keyring.verify_inrelease(&text, &inrelease_url, now)?,
+                inrelease_url,
+            )
+        }
+        Err(no_inrelease) => {
+            let url = format!("{index_base}/Release");
+            let signature_url = format!("{url}.gpg");
+            let (release, signature) = match (fetcher.get(&url), fetcher.get(&signature_url)) {
+                (Ok(release), Ok(signature)) => (release, signature),
+                (release, signature) => {
+                    let failed: Vec<String> = [release.err(), signature.err()]
+                        .into_iter()
+                        .flatten()
+                        .map(|e| e.to_string())
+                        .collect();
+                    bail!(
+                        "{no_inrelease}; nor a Release with a Release.gpg: {}",
+                        failed.join("; ")
+                    );
+                }
+            };
+            (
+                keyring.verify_detached(&release, &signature, &url, now)?,
+                url,
+            )
+        }
+    };
     for rejected in &verified.rejected {
         progress(format_args!("{url}: {rejected} (not counted)"));
     }
     let release = Release::parse(&verified.text, &url)?;
-    release.check_suite(suite, &url)?;
+    // A flat repository's directory is not a suite name its Release need state.
+    if !flat {
+        release.check_suite(suite, &url)?;
+    }
     release.check_date(now, &url)?;
     if cli.ignore_valid_until {
         if let Err(err) = release.check_valid_until(now, &url) {
@@ -320,16 +366,20 @@ fn fetch_release<'m>(
     let date = release
         .date
         .map_or("no Date".into(), debimage_lock::date::format_utc);
+    let label = if flat { index_base.as_str() } else { suite };
+    let file = url.rsplit('/').next().unwrap_or("InRelease");
     progress(format_args!(
-        "{suite}: InRelease of {date} verified (signed by {})",
+        "{label}: {file} of {date} verified (signed by {})",
         signers.join("; ")
     ));
     Ok(Suite {
         base_url,
         name: suite,
         components,
+        index_base,
+        flat,
         release,
-        inrelease_url: url,
+        release_url: url,
     })
 }
 
@@ -343,7 +393,9 @@ fn fetch_indexes<'m>(
 ) -> Result<Vec<IndexText<'m>>> {
     let mut texts = Vec::new();
     for suite in suites {
-        if !suite.release.architectures.iter().any(|a| a == arch) {
+        // A flat repository's Release often lists no Architectures: its index is read.
+        let architectures = &suite.release.architectures;
+        if !architectures.is_empty() && !architectures.iter().any(|a| a == arch) {
             progress(format_args!(
                 "{}: no {arch} indexes (Architectures: {}); skipped for {arch}",
                 suite.name,
@@ -351,8 +403,11 @@ fn fetch_indexes<'m>(
             ));
             continue;
         }
+        if suite.flat {
+            texts.push(fetch_index(fetcher, suite, None, arch)?);
+        }
         for component in suite.components {
-            texts.push(fetch_index(fetcher, suite, component, arch)?);
+            texts.push(fetch_index(fetcher, suite, Some(component), arch)?);
         }
     }
     if texts.is_empty() {
@@ -361,20 +416,26 @@ fn fetch_indexes<'m>(
     Ok(texts)
 }
 
-/// One component's `Packages` index for `arch`, in the best form the signed Release lists
-/// (`.xz`, `.bz2`, `.gz`, plain; the next one when a form cannot be downloaded), checked
-/// against its signed size and sha256 and decompressed.
+/// One component's `Packages` index for `arch` (a flat repository's one index: `component`
+/// None), in the best form the signed Release lists (`.xz`, `.bz2`, `.gz`, plain; the next
+/// one when a form cannot be downloaded), checked against its signed size and sha256 and
+/// decompressed.
 fn fetch_index<'m>(
     fetcher: &Fetcher,
     suite: &'m Suite<'m>,
-    component: &str,
+    component: Option<&str>,
     arch: &str,
 ) -> Result<IndexText<'m>> {
-    let dir = format!("{component}/binary-{arch}");
-    let origin = format!("{} {component} {arch}", suite.name);
+    let (dir, origin) = match component {
+        Some(component) => (
+            format!("{component}/binary-{arch}/"),
+            format!("{} {component} {arch}", suite.name),
+        ),
+        None => (String::new(), format!("{} {arch}", suite.index_base)),
+    };
     // The decompressed index, when the Release lists it (Debian's do), is cached by its
     // signed sum: a run on cached indexes then skips decompression, its slowest part.
-    let plain_path = format!("{dir}/Packages");
+    let plain_path = format!("{dir}Packages");
     let plain = suite.release.files.get(&plain_path);
     let cached_text = plain
         .and_then(|entry| fetcher.cached(&entry.sha256))
@@ -397,21 +458,25 @@ fn fetch_index<'m>(
         .collect();
     if forms.is_empty() {
         bail!(
-            "{origin}: {} lists no Packages index for {dir} (none of Packages.xz, Packages.bz2, \
+            "{origin}: {} lists no Packages index{} (none of Packages.xz, Packages.bz2, \
              Packages.gz, Packages)",
-            suite.inrelease_url
+            suite.release_url,
+            component.map_or(String::new(), |_| format!(
+                " for {}",
+                dir.trim_end_matches('/')
+            ))
         );
     }
-    let dists = format!("{}/dists/{}", suite.base_url, suite.name);
+    let base = &suite.index_base;
     let mut failures = Vec::new();
     for (compression, path) in &forms {
-        let entry = suite.release.entry(path, &suite.inrelease_url)?;
+        let entry = suite.release.entry(path, &suite.release_url)?;
         let mut urls = Vec::new();
         if suite.release.acquire_by_hash {
             // Immutable: no mismatch while a mirror is half updated.
-            urls.push(format!("{dists}/{dir}/by-hash/SHA256/{}", entry.sha256));
+            urls.push(format!("{base}/{dir}by-hash/SHA256/{}", entry.sha256));
         }
-        urls.push(format!("{dists}/{path}"));
+        urls.push(format!("{base}/{path}"));
         let fetch_started = Instant::now();
         let fetched = match fetcher.get_by_sha256(&urls, &entry.sha256) {
             Ok(fetched) => fetched,
@@ -426,14 +491,14 @@ fn fetch_index<'m>(
         };
         suite
             .release
-            .check_file(path, &fetched.bytes, &suite.inrelease_url)?;
+            .check_file(path, &fetched.bytes, &suite.release_url)?;
         let fetch_time = fetch_started.elapsed();
         let decompress_started = Instant::now();
         let text = packages::decompress(&fetched.bytes, *compression, &origin)?;
         if let Some(entry) = plain.filter(|_| *compression != Compression::None) {
             suite
                 .release
-                .check_file(&plain_path, text.as_bytes(), &suite.inrelease_url)?;
+                .check_file(&plain_path, text.as_bytes(), &suite.release_url)?;
             fetcher.store(&entry.sha256, text.as_bytes())?;
         }
         let name = path.rsplit('/').next().unwrap_or(path);

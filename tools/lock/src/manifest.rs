@@ -59,7 +59,11 @@ pub struct Manifest {
 pub struct Source {
     /// Archive root, e.g. `https://deb.debian.org/debian` (no trailing slash).
     pub url: String,
+    /// `dists/` suites (`bookworm`), or flat repositories' directories (`./`, `stable/`):
+    /// their `InRelease` and `Packages` lie directly in `<url>/<directory>`.
     pub suites: Vec<String>,
+    /// Components of the `dists/` suites; none for flat repositories.
+    #[serde(default)]
     pub components: Vec<String>,
 }
 
@@ -173,12 +177,30 @@ impl Manifest {
                     "the URL must be an archive root without a trailing slash".into(),
                 );
             }
-            if source.suites.is_empty() || source.components.is_empty() {
-                return invalid(&field, "needs suites and components".into());
+            if source.suites.is_empty() {
+                return invalid(&field, "needs suites".into());
             }
-            for name in source.suites.iter().chain(&source.components) {
+            for suite in &source.suites {
+                if let Err(err) = crate::fields::suite("suite", suite) {
+                    return invalid(&field, err.to_string());
+                }
+                let flat = crate::fields::is_flat(suite);
+                if flat && !source.components.is_empty() {
+                    return invalid(
+                        &field,
+                        format!(
+                            "suite {suite} is a flat repository's directory: it takes no \
+                             components (give them their own source)"
+                        ),
+                    );
+                }
+                if !flat && source.components.is_empty() {
+                    return invalid(&field, format!("suite {suite} needs components"));
+                }
+            }
+            for name in &source.components {
                 if !word(name) {
-                    return invalid(&field, format!("bad suite or component name {name:?}"));
+                    return invalid(&field, format!("bad component name {name:?}"));
                 }
             }
             for suite in &source.suites {
@@ -240,6 +262,8 @@ impl Manifest {
     /// `base_url`: the archive itself, then snapshot.debian.org when a snapshot is set
     /// (archive `debian`, `debian-security`, ... from the last component of the URL).
     pub fn urls(&self, base_url: &str, filename: &str) -> Vec<String> {
+        // A flat repository's index may name its files `./x.deb`.
+        let filename = filename.strip_prefix("./").unwrap_or(filename);
         let mut urls = vec![format!("{base_url}/{filename}")];
         if let Some(timestamp) = &self.snapshot {
             let archive = base_url.rsplit('/').next().unwrap_or("debian");

@@ -221,3 +221,135 @@ fn an_index_that_is_not_the_signed_one_or_none_listed_is_refused() {
         refused(dir.path(), &out, message);
     }
 }
+
+/// The entries of `lock` for `arch`: (name, arch, version, sha256, size, URL).
+fn arch_entries(lock: &Lockfile, arch: &str) -> Vec<(String, String, String, String, u64, String)> {
+    let mut all: Vec<_> = lock
+        .packages
+        .iter()
+        .filter(|p| p.for_arch == arch)
+        .map(|p| {
+            (
+                p.name.clone(),
+                p.arch.clone(),
+                p.version.clone(),
+                p.sha256.clone(),
+                p.size,
+                p.urls.join(" "),
+            )
+        })
+        .collect();
+    all.sort();
+    all
+}
+
+/// What a flat index lists for `arch`, with the URL apt would download each from: the
+/// archive root joined with the Filename (a leading `./` dropped).
+fn flat_expected(
+    index: &Path,
+    root_url: &str,
+    arch: &str,
+) -> Vec<(String, String, String, String, u64, String)> {
+    let bytes = std::fs::read(index).unwrap_or_else(|e| panic!("{index:?}: {e}"));
+    let compression = match index.extension().and_then(|e| e.to_str()) {
+        Some("gz") => packages::Compression::Gzip,
+        Some("xz") => packages::Compression::Xz,
+        other => panic!("{other:?}"),
+    };
+    let text = packages::decompress(&bytes, compression, "test").expect("decompress");
+    let mut all: Vec<_> = packages::parse(&text, "test")
+        .expect("parse")
+        .iter()
+        .filter(|p| p.architecture == arch || p.architecture == "all")
+        .map(|p| {
+            let filename = p.filename.strip_prefix("./").unwrap_or(p.filename);
+            (
+                p.name.to_string(),
+                p.architecture.to_string(),
+                p.version.to_string(),
+                p.sha256.to_string(),
+                p.size,
+                format!("{root_url}/{filename}"),
+            )
+        })
+        .collect();
+    all.sort();
+    all
+}
+
+#[test]
+fn flat_repositories_lock_with_filenames_relative_to_the_archive_root() {
+    let root = testdata().join("flat");
+    let server = Server::start(&root, None);
+    for (suite, index, signed_by) in [
+        ("./", "Packages.gz", "InRelease"),
+        ("vendor/stable/", "vendor/stable/Packages.xz", "Release"),
+    ] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let sources = format!(r#"[{{"url": "{}", "suites": ["{suite}"]}}]"#, server.url);
+        let out = lock(
+            dir.path(),
+            &manifest(&sources, r#"["amd64", "arm64"]"#, BASE_SETS),
+            &[],
+        );
+        let lock = locked(dir.path(), &out);
+        for arch in ["amd64", "arm64"] {
+            let expected = flat_expected(&root.join(index), &server.url, arch);
+            assert_eq!(expected.len(), 4, "{suite} {arch}: {expected:?}");
+            assert_eq!(arch_entries(&lock, arch), expected, "{suite} {arch}");
+        }
+        assert!(lock.packages.iter().all(|p| p.suite == suite), "{suite}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(&format!("{signed_by} of 2024-01-01 00:00:00 UTC verified")),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn a_flat_release_changed_after_signing_or_a_flat_suite_with_components_is_refused() {
+    let server = Server::start(&testdata().join("flat"), None);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sources = format!(r#"[{{"url": "{}", "suites": ["tampered/"]}}]"#, server.url);
+    let out = lock(
+        dir.path(),
+        &manifest(&sources, r#"["amd64"]"#, BASE_SETS),
+        &[],
+    );
+    refused(
+        dir.path(),
+        &out,
+        &format!(
+            "{}/tampered/Release: no good signature by a key of {}",
+            server.url,
+            std::path::absolute(testdata().join("keyring.asc"))
+                .expect("absolute")
+                .display()
+        ),
+    );
+    let sources = format!(
+        r#"[{{"url": "{}", "suites": ["./"], "components": ["main"]}}]"#,
+        server.url
+    );
+    let out = lock(
+        dir.path(),
+        &manifest(&sources, r#"["amd64"]"#, BASE_SETS),
+        &[],
+    );
+    refused(
+        dir.path(),
+        &out,
+        &format!(
+            "sources ({}): suite ./ is a flat repository's directory: it takes no components",
+            server.url
+        ),
+    );
+    let sources = format!(r#"[{{"url": "{}", "suites": ["../"]}}]"#, server.url);
+    let out = lock(
+        dir.path(),
+        &manifest(&sources, r#"["amd64"]"#, BASE_SETS),
+        &[],
+    );
+    refused(dir.path(), &out, "bad suite \"../\": a suite is letters");
+}
