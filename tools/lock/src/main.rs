@@ -9,11 +9,11 @@ use anyhow::{bail, Context, Result};
 use clap::Parser;
 use debimage_lock::fetch::{write_atomically, Fetcher};
 use debimage_lock::lockfile::{LockBuilder, LockDiff, LockedPackage, Lockfile};
-use debimage_lock::manifest::{LoadedManifest, Manifest};
+use debimage_lock::manifest::{LoadedManifest, Manifest, Source};
 use debimage_lock::openpgp::Keyring;
 use debimage_lock::packages::{self, Compression, Package};
 use debimage_lock::release::Release;
-use debimage_lock::resolve::{resolve, Index};
+use debimage_lock::resolve::{resolve_pinned, Index};
 use sha2::Digest;
 
 const ABOUT: &str = "Lock Debian package sets from signed archive indexes";
@@ -139,6 +139,7 @@ fn default_manifests(root: &Path) -> Result<Vec<PathBuf>> {
 
 /// One suite of one archive (or one flat repository), its Release verified.
 struct Suite<'m> {
+    source: &'m Source,
     /// The archive root: package Filenames are relative to it.
     base_url: &'m str,
     name: &'m str,
@@ -170,15 +171,7 @@ fn lock(loaded: &LoadedManifest, fetcher: &Fetcher, cli: &Cli, now: i64) -> Resu
     let mut suites = Vec::new();
     for source in &manifest.sources {
         for suite in &source.suites {
-            suites.push(fetch_release(
-                fetcher,
-                &keyring,
-                source.url.as_str(),
-                suite,
-                &source.components,
-                cli,
-                now,
-            )?);
+            suites.push(fetch_release(fetcher, &keyring, source, suite, cli, now)?);
         }
     }
 
@@ -254,14 +247,22 @@ fn lock_arch(
     let mut index = Index::new(arch);
     for (text, packages) in &parsed {
         index.add(packages, text.suite.name, text.suite.base_url)?;
+        if text.suite.release.not_automatic {
+            index.set_not_automatic(text.suite.name);
+        }
     }
     let mut locked = ArchLock {
         packages: Vec::new(),
         counts: Vec::new(),
     };
     for (set_name, set) in &manifest.sets {
-        let selected = resolve(&index, &set.packages, set.follow_dependencies)
-            .with_context(|| format!("set {set_name} for {arch}"))?;
+        let selected = resolve_pinned(
+            &index,
+            &set.packages,
+            set.follow_dependencies,
+            set.suite.as_deref(),
+        )
+        .with_context(|| format!("set {set_name} for {arch}{}", not_looked_up(suites, arch)))?;
         locked.counts.push(format!("{set_name} {}", selected.len()));
         for selection in selected.values() {
             let p = selection.candidate.package;
@@ -292,17 +293,42 @@ fn lock_arch(
     Ok(locked)
 }
 
+/// For messages: the suites whose source's `architectures` leave `arch` out.
+fn not_looked_up(suites: &[Suite<'_>], arch: &str) -> String {
+    let skipped: Vec<String> = suites
+        .iter()
+        .filter(|s| !s.source.has_architecture(arch))
+        .map(|s| {
+            format!(
+                "{} {} (architectures: {})",
+                s.base_url,
+                s.name,
+                s.source
+                    .architectures
+                    .as_deref()
+                    .unwrap_or_default()
+                    .join(", ")
+            )
+        })
+        .collect();
+    if skipped.is_empty() {
+        String::new()
+    } else {
+        format!(" (not looked up for {arch}: {})", skipped.join("; "))
+    }
+}
+
 /// Downloads and verifies one suite's InRelease, or, as apt does when there is none, its
 /// Release and detached signature Release.gpg.
 fn fetch_release<'m>(
     fetcher: &Fetcher,
     keyring: &Keyring,
-    base_url: &'m str,
+    source: &'m Source,
     suite: &'m str,
-    components: &'m [String],
     cli: &Cli,
     now: i64,
 ) -> Result<Suite<'m>> {
+    let base_url = source.url.as_str();
     let flat = debimage_lock::fields::is_flat(suite);
     let index_base = match suite {
         "./" => base_url.to_string(),
@@ -367,15 +393,21 @@ fn fetch_release<'m>(
         .date
         .map_or("no Date".into(), debimage_lock::date::format_utc);
     let label = if flat { index_base.as_str() } else { suite };
+    if release.not_automatic {
+        progress(format_args!(
+            "{label}: NotAutomatic: its packages are taken only by sets pinned to it"
+        ));
+    }
     let file = url.rsplit('/').next().unwrap_or("InRelease");
     progress(format_args!(
         "{label}: {file} of {date} verified (signed by {})",
         signers.join("; ")
     ));
     Ok(Suite {
+        source,
         base_url,
         name: suite,
-        components,
+        components: &source.components,
         index_base,
         flat,
         release,
@@ -393,6 +425,9 @@ fn fetch_indexes<'m>(
 ) -> Result<Vec<IndexText<'m>>> {
     let mut texts = Vec::new();
     for suite in suites {
+        if !suite.source.has_architecture(arch) {
+            continue;
+        }
         // A flat repository's Release often lists no Architectures: its index is read.
         let architectures = &suite.release.architectures;
         if !architectures.is_empty() && !architectures.iter().any(|a| a == arch) {

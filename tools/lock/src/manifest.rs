@@ -65,6 +65,19 @@ pub struct Source {
     /// Components of the `dists/` suites; none for flat repositories.
     #[serde(default)]
     pub components: Vec<String>,
+    /// The architectures (of the manifest's) this source has packages for; absent: all of
+    /// them. For the others, its indexes are not looked up.
+    #[serde(default)]
+    pub architectures: Option<Vec<String>>,
+}
+
+impl Source {
+    /// Whether the source is looked up for `arch`.
+    pub fn has_architecture(&self, arch: &str) -> bool {
+        self.architectures
+            .as_ref()
+            .is_none_or(|list| list.iter().any(|a| a == arch))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -74,6 +87,12 @@ pub struct PackageSet {
     pub packages: Vec<String>,
     /// Lock the Depends/Pre-Depends closure too (false: exactly the named packages).
     pub follow_dependencies: bool,
+    /// Pins the set to a suite of the sources (e.g. `bookworm-backports`): the named packages
+    /// come from it, each dependency from it when it has a fitting version, else from the
+    /// other suites. Absent: the highest version across the suites that are not
+    /// `NotAutomatic`.
+    #[serde(default)]
+    pub suite: Option<String>,
 }
 
 /// A manifest read from a file, with what the lock needs to know about the file.
@@ -234,6 +253,38 @@ impl Manifest {
                 return invalid("architectures", format!("{arch} appears twice"));
             }
         }
+        for source in &self.sources {
+            let field = format!("sources ({}): architectures", source.url);
+            let Some(list) = &source.architectures else {
+                continue;
+            };
+            if list.is_empty() {
+                return invalid(&field, "empty (leave it out for every architecture)".into());
+            }
+            let mut seen = BTreeSet::new();
+            for arch in list {
+                if !self.architectures.contains(arch) {
+                    return invalid(
+                        &field,
+                        format!(
+                            "{arch} is not one of the manifest's architectures ({})",
+                            self.architectures.join(", ")
+                        ),
+                    );
+                }
+                if !seen.insert(arch) {
+                    return invalid(&field, format!("{arch} appears twice"));
+                }
+            }
+        }
+        for arch in &self.architectures {
+            if !self.sources.iter().any(|s| s.has_architecture(arch)) {
+                return invalid(
+                    "architectures",
+                    format!("no source has {arch} (see the sources' architectures)"),
+                );
+            }
+        }
         if self.keyring.is_empty() {
             return invalid("keyring", "empty path".into());
         }
@@ -246,6 +297,15 @@ impl Manifest {
             }
             if set.packages.is_empty() {
                 return invalid(&format!("sets.{name}"), "no package".into());
+            }
+            if let Some(pin) = &set.suite {
+                if !suites.iter().any(|(_, suite)| suite == pin) {
+                    let all: Vec<&str> = suites.iter().map(|(_, s)| *s).collect();
+                    return invalid(
+                        &format!("sets.{name}.suite"),
+                        format!("{pin} is not a suite of the sources ({})", all.join(", ")),
+                    );
+                }
             }
             for request in &set.packages {
                 parse_one(request).map_err(|error| ManifestError::Request {

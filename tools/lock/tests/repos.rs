@@ -49,6 +49,8 @@ const BASE_SETS: &str = r#"{"base": {"packages": ["libc6"], "follow_dependencies
 fn lock(dir: &Path, manifest: &str, env: &[(&str, &Path)]) -> Output {
     let path = dir.join("test.json");
     std::fs::write(&path, manifest).expect("write manifest");
+    // Each run starts without a lockfile, so that `refused` can tell none was written.
+    let _ = std::fs::remove_file(dir.join("test.lock.json"));
     let mut command = Command::new(lock_tool());
     command
         .arg(&path)
@@ -352,4 +354,192 @@ fn a_flat_release_changed_after_signing_or_a_flat_suite_with_components_is_refus
         &[],
     );
     refused(dir.path(), &out, "bad suite \"../\": a suite is letters");
+}
+
+/// (name, version, suite) of `lock`'s entries for `arch` in `set`.
+fn set_entries(lock: &Lockfile, set: &str, arch: &str) -> Vec<String> {
+    let mut all: Vec<String> = lock
+        .packages
+        .iter()
+        .filter(|p| p.for_arch == arch && p.sets.iter().any(|s| s == set))
+        .map(|p| format!("{} {} {}", p.name, p.version, p.suite))
+        .collect();
+    all.sort();
+    all
+}
+
+/// The version of `name` in the amd64 index of `suite` of testdata/repos/multi.
+fn multi_version(suite: &str, name: &str) -> String {
+    let dir = testdata().join(format!("multi/dists/{suite}/main/binary-amd64"));
+    let (bytes, compression) = match std::fs::read(dir.join("Packages.xz")) {
+        Ok(bytes) => (bytes, packages::Compression::Xz),
+        Err(_) => (
+            std::fs::read(dir.join("Packages.gz")).expect("Packages.xz or .gz"),
+            packages::Compression::Gzip,
+        ),
+    };
+    let text = packages::decompress(&bytes, compression, "test").expect("decompress");
+    let packages = packages::parse(&text, "test").expect("parse");
+    let found = packages.iter().find(|p| p.name == name);
+    found.map(|p| p.version.to_string()).expect("listed")
+}
+
+#[test]
+fn a_source_is_looked_up_only_for_its_architectures() {
+    let server = Server::start(&testdata().join("multi"), None);
+    let sources = |vendor_architectures: &str| {
+        format!(
+            r#"[{{"url": "{0}", "suites": ["bookworm"], "components": ["main"]}},
+  {{"url": "{0}", "suites": ["vendor"], "components": ["main"]{vendor_architectures}}}]"#,
+            server.url
+        )
+    };
+    let both = r#"["amd64", "arm64"]"#;
+    let dir = tempfile::tempdir().expect("tempdir");
+    // The vendor suite has no arm64 index (and its Release does not say so).
+    let out = lock(dir.path(), &manifest(&sources(""), both, BASE_SETS), &[]);
+    refused(dir.path(), &out, "vendor main arm64: ");
+    refused(
+        dir.path(),
+        &out,
+        "/dists/vendor/InRelease lists no Packages index for main/binary-arm64",
+    );
+    // With "architectures": ["amd64"], it is not looked up for arm64.
+    let amd64_only = r#", "architectures": ["amd64"]"#;
+    let sets = r#"{"base": {"packages": ["libc6"], "follow_dependencies": true},
+      "zlib": {"packages": ["zlib1g"], "follow_dependencies": true}}"#;
+    let before = server.requests().len();
+    let out = lock(
+        dir.path(),
+        &manifest(&sources(amd64_only), r#"["amd64"]"#, sets),
+        &[],
+    );
+    let lock_amd64 = locked(dir.path(), &out);
+    assert_eq!(
+        set_entries(&lock_amd64, "zlib", "amd64"),
+        [
+            "gcc-12-base 12.2.0-14+deb12u1 bookworm",
+            "libc6 2.36-9+deb12u14 bookworm",
+            "libgcc-s1 12.2.0-14+deb12u1 bookworm",
+            format!("zlib1g {} vendor", multi_version("vendor", "zlib1g")).as_str(),
+        ]
+    );
+    let out = lock(
+        dir.path(),
+        &manifest(&sources(amd64_only), both, BASE_SETS),
+        &[],
+    );
+    let both_locked = locked(dir.path(), &out);
+    for arch in ["amd64", "arm64"] {
+        assert_eq!(set_entries(&both_locked, "base", arch).len(), 3, "{arch}");
+    }
+    let requests = server.requests()[before..].to_vec();
+    assert!(
+        !requests
+            .iter()
+            .any(|r| r.contains("vendor/main/binary-arm64")),
+        "{requests:?}"
+    );
+    // A set that needs the vendor's package cannot be locked for arm64: the error says why.
+    let out = lock(dir.path(), &manifest(&sources(amd64_only), both, sets), &[]);
+    refused(
+        dir.path(),
+        &out,
+        &format!(
+            "set zlib for arm64 (not looked up for arm64: {} vendor (architectures: amd64)): \
+             cannot resolve zlib1g: requested; candidates: none",
+            server.url
+        ),
+    );
+    // Only the manifest's architectures.
+    let out = lock(
+        dir.path(),
+        &manifest(&sources(r#", "architectures": ["s390x"]"#), both, BASE_SETS),
+        &[],
+    );
+    refused(
+        dir.path(),
+        &out,
+        &format!(
+            "sources ({}): architectures: s390x is not one of the manifest's architectures \
+             (amd64, arm64)",
+            server.url
+        ),
+    );
+}
+
+#[test]
+fn a_set_pinned_to_backports_takes_its_packages_from_there() {
+    let server = Server::start(&testdata().join("multi"), None);
+    let sources = format!(
+        r#"[{{"url": "{}", "suites": ["bookworm", "bookworm-backports"], "components": ["main"]}}]"#,
+        server.url
+    );
+    let bpo = |name| multi_version("bookworm-backports", name);
+    let stable = |name| multi_version("bookworm", name);
+    assert!(bpo("libss2") != stable("libss2") && bpo("libcom-err2") != stable("libcom-err2"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Backports' Release is NotAutomatic: a set that is not pinned does not take its newer
+    // libss2; a set pinned to it takes libss2 and libcom-err2 from it, libc6 (which backports
+    // lacks) from bookworm.
+    for (pin, suite) in [
+        ("", "bookworm"),
+        (r#", "suite": "bookworm-backports""#, "bookworm-backports"),
+    ] {
+        let sets = format!(
+            r#"{{"base": {{"packages": ["libc6"], "follow_dependencies": true}},
+          "ss": {{"packages": ["libss2"], "follow_dependencies": true{pin}}}}}"#
+        );
+        let out = lock(dir.path(), &manifest(&sources, r#"["amd64"]"#, &sets), &[]);
+        let lock = locked(dir.path(), &out);
+        let version = |name| multi_version(suite, name);
+        assert_eq!(
+            set_entries(&lock, "ss", "amd64"),
+            [
+                "gcc-12-base 12.2.0-14+deb12u1 bookworm".to_string(),
+                format!("libc6 {} bookworm", stable("libc6")),
+                format!("libcom-err2 {} {suite}", version("libcom-err2")),
+                "libgcc-s1 12.2.0-14+deb12u1 bookworm".to_string(),
+                format!("libss2 {} {suite}", version("libss2")),
+            ],
+            "{pin}"
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("bookworm-backports: NotAutomatic: its packages are taken only by sets pinned to it"),
+            "{stderr}"
+        );
+    }
+    for (sets, message) in [
+        // A pinned set's request must be in the pinned suite.
+        (
+            r#"{"net": {"packages": ["netbase"], "follow_dependencies": false, "suite": "bookworm-backports"}}"#
+                .to_string(),
+            "set net for amd64: cannot resolve netbase: requested from bookworm-backports, which \
+             has no fitting version; candidates: netbase 6.4 (bookworm)"
+                .to_string(),
+        ),
+        // Two sets cannot lock two versions of one package.
+        (
+            r#"{"ss": {"packages": ["libss2"], "follow_dependencies": true},
+              "ss-bpo": {"packages": ["libss2"], "follow_dependencies": true, "suite": "bookworm-backports"}}"#
+                .to_string(),
+            format!(
+                "libcom-err2 for amd64: set ss-bpo resolves {}, but set(s) ss resolved {}; one \
+                 version per architecture can be locked",
+                bpo("libcom-err2"),
+                stable("libcom-err2")
+            ),
+        ),
+        // Only a suite of the sources.
+        (
+            r#"{"ss": {"packages": ["libss2"], "follow_dependencies": true, "suite": "trixie"}}"#
+                .to_string(),
+            "sets.ss.suite: trixie is not a suite of the sources (bookworm, bookworm-backports)"
+                .to_string(),
+        ),
+    ] {
+        let out = lock(dir.path(), &manifest(&sources, r#"["amd64"]"#, &sets), &[]);
+        refused(dir.path(), &out, &message);
+    }
 }
