@@ -1,5 +1,6 @@
 """Implementation of oci_index: a multi-platform image layout."""
 
+load(":annotations.bzl", "SOURCE_ATTRS", "source_annotations")
 load(":debimage_tool.bzl", "DEBIMAGE_TOOL")
 load(":providers.bzl", "ImageInfo", "IndexInfo")
 
@@ -11,7 +12,7 @@ def _oci_index_impl(ctx):
     args.add("index")
     for image in images:
         args.add("--image", image.layout.path)
-    for key, value in sorted(ctx.attr.annotations.items()):
+    for key, value in sorted(source_annotations(ctx, ctx.attr.annotations).items()):
         args.add("--annotation", "%s=%s" % (key, value))
     if ctx.attr.tag:
         args.add("--tag", ctx.attr.tag)
@@ -39,6 +40,6 @@ oci_index = rule(
         "images": attr.label_list(providers = [ImageInfo], mandatory = True, doc = "The single-platform images (`oci_image` targets), one per platform, in index order."),
         "tag": attr.string(doc = "org.opencontainers.image.ref.name in index.json."),
         "_debimage": DEBIMAGE_TOOL,
-    },
+    } | SOURCE_ATTRS,
     provides = [IndexInfo],
 )
