@@ -107,7 +107,12 @@ def _oci_image_impl(ctx):
 
 oci_image = rule(
     implementation = _oci_image_impl,
-    doc = "A single-platform OCI image layout; usually made by `distroless_image`.",
+    doc = """A single-platform OCI image layout; usually made by `distroless_image`.
+
+Its manifest's annotations: `annotations`, `source`, `base_name`, `version_annotations`, on a
+base `org.opencontainers.image.base.digest` (the base's manifest digest), and for a target of
+the main repository built with `--@rules_debimage//distroless:revision=COMMIT`,
+`org.opencontainers.image.revision`.""",
     attrs = {
         "annotations": attr.string_dict(doc = "Manifest annotations."),
         "base_name": attr.string(doc = "`org.opencontainers.image.base.name`: a reference to the base image (e.g. `gcr.io/distroless/cc-debian12:nonroot`); only with a base, whose manifest digest `org.opencontainers.image.base.digest` always names."),

@@ -34,7 +34,10 @@ def _oci_index_impl(ctx):
 
 oci_index = rule(
     implementation = _oci_index_impl,
-    doc = "A multi-platform OCI image layout (an image index over single-platform images).",
+    doc = """A multi-platform OCI image layout (an image index over single-platform images).
+
+Its annotations: `annotations`, `source`, and for a target of the main repository built with
+`--@rules_debimage//distroless:revision=COMMIT`, `org.opencontainers.image.revision`.""",
     attrs = {
         "annotations": attr.string_dict(doc = "Index annotations."),
         "images": attr.label_list(providers = [ImageInfo], mandatory = True, doc = "The single-platform images (`oci_image` targets), one per platform, in index order."),

@@ -6,7 +6,8 @@ manifest as stored; `skopeo inspect`: the digest and the config's Labels).
   base's: `app`'s manifests have the source, title and base.name given, base.digest equal to
   the digest skopeo reports for `plain`'s image of the same architecture, and the Java version
   of each architecture's openjdk-17-jre-headless in the lock; its index has the source and
-  title only. `released`, built with the revision flag: its index and manifests have it.
+  title only. `released` and its base, built with the revision flag: their indexes and
+  manifests have it.
 - the families: source on every image and index, base.digest of each on its parent, the
   runtime versions of python3, java17 and nodejs20 from the locks; no revision (the flag is
   unset); none of them in the config's Labels.
@@ -94,8 +95,13 @@ def main():
         check(
             f"released_{arch} manifest (revision flag)",
             annotations(released["released_" + arch]),
-            {BASE_DIGEST: digest(plain), REVISION: args.revision, SOURCE: "https://example.org/app"},
+            {
+                BASE_DIGEST: digest(released["released_base_" + arch]),
+                REVISION: args.revision,
+                SOURCE: "https://example.org/app",
+            },
         )
+        check(f"released_base_{arch} manifest (revision flag)", annotations(released["released_base_" + arch]), {REVISION: args.revision})
     check("plain index", annotations(layouts[":plain"]), {})
     check("app index", annotations(layouts[":app"]), {SOURCE: "https://example.org/app", TITLE: "app"})
     check("released index (revision flag)", annotations(released["released"]), {REVISION: args.revision, SOURCE: "https://example.org/app"})

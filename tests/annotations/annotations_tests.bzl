@@ -41,7 +41,7 @@ def annotations_test_suite(name, base_name_without_base):
     _upstream_version_test(name = name + "_upstream_version")
     _refused_test(
         name = name + "_base_name_without_base",
-        message = "base_name 'registry.example/nothing:latest' is given, but there is no base",
+        message = 'base_name "registry.example/nothing:latest" is given, but there is no base',
         target_under_test = base_name_without_base,
     )
     native.test_suite(
