@@ -1,5 +1,5 @@
 """The `_debimage` attribute of every rule whose actions run the debimage CLI."""
 
-# Built for the execution platform, as a tool of the build (image_test, whose test runs it,
-# declares its own in the target configuration).
-DEBIMAGE_TOOL = attr.label(default = Label("//tools/debimage"), executable = True, cfg = "exec")
+# The binary of the resolved debimage toolchain (private/debimage_toolchain.bzl), built for the
+# execution platform, as a tool of the build. image_test's test runs it too.
+DEBIMAGE_TOOL = attr.label(default = Label("//tools/debimage:current"), executable = True, cfg = "exec")

@@ -1,5 +1,6 @@
 """Implementation of image_test: assertions on a built image, checked by `debimage check-image`."""
 
+load(":debimage_tool.bzl", "DEBIMAGE_TOOL")
 load(":providers.bzl", "ImageInfo")
 
 def _image_test_impl(ctx):
@@ -25,8 +26,9 @@ image_structure_test = rule(
     attrs = {
         "checks": attr.string(mandatory = True, doc = "JSON: {files, config, packages}."),
         "image": attr.label(providers = [ImageInfo], mandatory = True),
-        # The target configuration: the tool runs as the test, on the test's platform.
-        "_debimage": attr.label(default = Label("//tools/debimage"), executable = True, cfg = "target"),
+        # The toolchain's binary, the one the image actions run: tests run on an execution
+        # platform, and a first `bazel test` compiles (or downloads) debimage only once.
+        "_debimage": DEBIMAGE_TOOL,
     },
     test = True,
 )

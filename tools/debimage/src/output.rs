@@ -14,7 +14,7 @@ use tempfile::NamedTempFile;
 /// [`Outputs::commit`]. Dropped without a commit (an error), the temporary files are removed.
 #[derive(Default)]
 pub struct Outputs {
-    staged: Vec<(NamedTempFile, PathBuf)>,
+    staged: Vec<(NamedTempFile, PathBuf, cleanup::Registration)>,
 }
 
 impl Outputs {
@@ -50,6 +50,8 @@ impl Outputs {
             .prefix(".debimage-")
             .tempfile_in(dir)
             .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+        // Removed also should a signal end the process before the rename.
+        let registration = cleanup::register(tmp.path());
         // Like any file a tool writes (tempfile's default is 0600).
         std::fs::set_permissions(
             tmp.path(),
@@ -60,7 +62,7 @@ impl Outputs {
         tmp.as_file_mut()
             .flush()
             .with_context(|| format!("cannot write {}", path.display()))?;
-        self.staged.push((tmp, path.to_path_buf()));
+        self.staged.push((tmp, path.to_path_buf(), registration));
         Ok(value)
     }
 
@@ -68,7 +70,7 @@ impl Outputs {
     /// renamed are removed again.
     pub fn commit(self) -> Result<()> {
         let mut done: Vec<PathBuf> = Vec::new();
-        for (tmp, path) in self.staged {
+        for (tmp, path, _registration) in self.staged {
             // The error must not keep the temporary file alive: it would outlive the
             // process's exit, which runs no destructors.
             if let Err(e) = tmp.persist(&path).map_err(|e| e.error) {

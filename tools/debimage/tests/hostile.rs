@@ -855,3 +855,67 @@ fn streams_are_read_to_their_end() {
         "{message}"
     );
 }
+
+/// Ended by a signal while its outputs are staged (blocked opening a FIFO nobody reads, after
+/// `--out` and `--digests-out` went to temporary files), the tool removes them and ends by the
+/// same signal.
+#[test]
+fn signals_leave_no_temporary_files() {
+    use std::os::unix::process::ExitStatusExt;
+    let good = deb(&[file("./etc/x", b"x")]);
+    for (name, number) in [("TERM", 15), ("INT", 2), ("HUP", 1)] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("p.deb"), &good).expect("write");
+        let fifo = dir.path().join("l.fifo");
+        assert!(Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("mkfifo")
+            .success());
+        let mut child = Command::new(debimage())
+            .args(["layer", "--deb", "p.deb", "--out", "layer.tgz"])
+            .args(["--digests-out", "d.json", "--listing-out", "l.fifo"])
+            .current_dir(dir.path())
+            .spawn()
+            .expect("run");
+        let staged = || {
+            std::fs::read_dir(dir.path())
+                .expect("dir")
+                .filter(|e| {
+                    let name = e.as_ref().expect("entry").file_name();
+                    name.to_string_lossy().starts_with(".debimage-")
+                })
+                .count()
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while staged() < 2 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "SIG{name}: no output was staged"
+            );
+            assert!(
+                child.try_wait().expect("wait").is_none(),
+                "SIG{name}: it ended early"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        // The shell's kill: not every system has a kill binary.
+        assert!(Command::new("sh")
+            .args(["-c", &format!("kill -s {name} {}", child.id())])
+            .status()
+            .expect("kill")
+            .success());
+        let status = child.wait().expect("wait");
+        assert_eq!(status.signal(), Some(number), "SIG{name}: {status}");
+        let mut left: Vec<_> = std::fs::read_dir(dir.path())
+            .expect("dir")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(
+            left,
+            ["l.fifo", "p.deb"],
+            "SIG{name}: only the inputs are left"
+        );
+    }
+}

@@ -184,6 +184,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    let _registration = cleanup::register(tmp.path());
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
     // NamedTempFile creates the file 0600; a lockfile or cache entry is ordinary data.

@@ -354,6 +354,7 @@ fn write_layout(out: &Path, fill: impl FnOnce(&Path) -> Result<(), Error>) -> Re
         .prefix(".oci-layout-")
         .tempdir_in(parent)
         .map_err(Error::io(parent))?;
+    let _registration = cleanup::register(tmp.path());
     let blobs = tmp.path().join("blobs/sha256");
     std::fs::create_dir_all(&blobs).map_err(Error::io(&blobs))?;
     let marker = tmp.path().join("oci-layout");
