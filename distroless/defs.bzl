@@ -4,6 +4,8 @@ Load from `@rules_debimage//distroless:defs.bzl`. Every rule and macro here make
 (a `LayerInfo`: gzip tar, digests, listing) except where it says otherwise.
 """
 
+load("//private:accounts_layer.bzl", _accounts_layer = "accounts_layer")
+load("//private:cacerts_layer.bzl", _cacerts_layer = "cacerts_layer")
 load("//private:deb_layer.bzl", _deb_layer = "deb_layer")
 load("//private:deb_package.bzl", _DebInfo = "DebInfo")
 load("//private:docker_archive.bzl", _docker_archive = "docker_archive")
@@ -215,7 +217,7 @@ def passwd(name, users, **kwargs):
         ':' or newlines; names and uids must be unique.
       **kwargs: common attributes.
     """
-    _files_layer(name = name, passwd = [json.encode(u) for u in users], **kwargs)
+    _accounts_layer(name = name, passwd = [json.encode(u) for u in users], **kwargs)
 
 def group(name, groups, **kwargs):
     """/etc/group (0644, root-owned) from group dicts.
@@ -225,7 +227,7 @@ def group(name, groups, **kwargs):
       groups: dicts `{name, gid, members: [user names]}`, in file order.
       **kwargs: common attributes.
     """
-    _files_layer(name = name, group = [json.encode(g) for g in groups], **kwargs)
+    _accounts_layer(name = name, group = [json.encode(g) for g in groups], **kwargs)
 
 def home(name, dirs, **kwargs):
     """Home (or any) directories with their owner and mode.
@@ -253,7 +255,7 @@ def cacerts(name, deb, java_truststore = False, **kwargs):
       java_truststore: also write /etc/ssl/certs/java/cacerts (PKCS#12, password "changeit").
       **kwargs: common attributes.
     """
-    _files_layer(name = name, cacerts = deb, java_truststore = java_truststore, **kwargs)
+    _cacerts_layer(name = name, deb = deb, java_truststore = java_truststore, **kwargs)
 
 def os_release(name, fields, path = "/usr/lib/os-release", **kwargs):
     """An os-release file (0644) from ordered fields.

@@ -68,6 +68,21 @@ def _check_word(text):
         return "letters, digits, -, _ and ."
     return None
 
+def _check_suite(text):
+    """A suite name (as _check_word), or a flat repository's directory: ./ or word/.../."""
+    if type(text) != "string" or not text or len(text) > 128:
+        return _SUITE_RULE
+    if not text.endswith("/"):
+        return _SUITE_RULE if _check_word(text) else None
+    if text == "./":
+        return None
+    for part in text[:-1].split("/"):
+        if part in (".", "..") or _check_word(part):
+            return _SUITE_RULE
+    return None
+
+_SUITE_RULE = "a suite is letters, digits, -, _ and . (or, for a flat repository, ./ or a relative directory ending in /)"
+
 def _check_url(url):
     """An http(s) URL of printable ASCII, no quotes or spaces, no . or .. path segments."""
     if type(url) != "string" or len(url) > 2048:
@@ -119,7 +134,7 @@ _PACKAGE_FIELDS = {
     "sha256": _check_sha256,
     "size": _check_size,
     "source": _check_package_name,
-    "suite": _check_word,
+    "suite": _check_suite,
     "urls": _check_urls,
     "version": _check_version,
 }

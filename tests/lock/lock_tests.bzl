@@ -50,6 +50,10 @@ _INJECTION = '1.0", visibility = ["//visibility:public"], x = ("'
 
 def _crafted_lockfiles_test_impl(ctx):
     env = unittest.begin(ctx)
+
+    # A flat repository's suite is its directory.
+    for suite in ["./", "stable/", "debian/12/"]:
+        asserts.equals(env, None, lockfile_errors(_lock(_package(suite = suite)), "l.json"), suite)
     asserts.equals(env, None, lockfile_errors(_lock(_package()), "ok.json"))
     for package, message in [
         (
@@ -73,6 +77,9 @@ def _crafted_lockfiles_test_impl(ctx):
         (_package(depends = ["netbase\"]"]), "bad depends"),
         (_package(sets = ["tools:x"]), "bad sets"),
         (_package(suite = "a b"), "bad suite"),
+        (_package(suite = "../"), "bad suite"),
+        (_package(suite = "a/./"), "bad suite"),
+        (_package(suite = "a/b"), "bad suite"),
         (_package(urls = []), "at least one URL"),
         (_package(urls = ["file:///etc/passwd"]), "a URL is http:// or https://"),
         (_package(urls = ["https://deb.debian.org/debian/pool/../../x.deb"]), "a URL has no . or .. path segments"),

@@ -215,7 +215,7 @@ impl LockedPackage {
                 }))
             }
         };
-        word("suite", &self.suite)?;
+        fields::suite("suite", &self.suite).map_err(field)?;
         for set in &self.sets {
             word("sets", set)?;
         }

@@ -9,11 +9,11 @@ use anyhow::{bail, Context, Result};
 use clap::Parser;
 use debimage_lock::fetch::{write_atomically, Fetcher};
 use debimage_lock::lockfile::{LockBuilder, LockDiff, LockedPackage, Lockfile};
-use debimage_lock::manifest::{LoadedManifest, Manifest};
+use debimage_lock::manifest::{LoadedManifest, Manifest, Source};
 use debimage_lock::openpgp::Keyring;
-use debimage_lock::packages::{self, Package};
+use debimage_lock::packages::{self, Compression, Package};
 use debimage_lock::release::Release;
-use debimage_lock::resolve::{resolve, Index};
+use debimage_lock::resolve::{resolve_pinned, Index};
 use sha2::Digest;
 
 const ABOUT: &str = "Lock Debian package sets from signed archive indexes";
@@ -22,12 +22,14 @@ const LONG_ABOUT: &str = "\
 Lock Debian package sets from signed archive indexes.
 
 For each manifest (JSON: sources, architectures, keyring, sets), debimage-lock downloads the
-InRelease of every suite and verifies its OpenPGP signature with the manifest's keyring (a file
-in the repository) as gpgv does: a signature counts only when its key (or signing subkey) is
+InRelease of every suite (a dists/ suite, or a flat repository's directory: ./ or a path ending
+in /), or its Release and Release.gpg when there is no InRelease, and verifies the OpenPGP
+signature with the manifest's keyring (a file in the repository) as gpgv does: a signature counts only when its key (or signing subkey) is
 neither expired nor revoked, the signature has not expired and is not older than its key. It
 refuses a Release whose Valid-Until has passed or whose Date is more than 10 minutes ahead of
-this machine's clock, downloads each <component>/binary-<arch>/Packages.xz and checks its size
-and sha256 against the signed list, resolves every set for every architecture (the highest
+this machine's clock, downloads each <component>/binary-<arch>/Packages index in the best form
+the Release lists (.xz, .bz2, .gz, then uncompressed) and checks its size and sha256 against the
+signed list, resolves every set for every architecture (the highest
 version across the suites; Depends and Pre-Depends when the set follows dependencies), checks
 the syntax of every field it locks (package names, Debian versions, architectures, file names
 inside the archive, sha256 sums), and writes <distribution>.lock.json beside the manifest
@@ -52,7 +54,7 @@ struct Cli {
     #[arg(long)]
     check: bool,
 
-    /// Where downloaded Packages.xz files are kept, by sha256
+    /// Where downloaded Packages indexes are kept, by sha256
     /// [default: $XDG_CACHE_HOME/debimage-lock or ~/.cache/debimage-lock].
     #[arg(long, value_name = "DIR")]
     cache_dir: Option<PathBuf>,
@@ -135,13 +137,20 @@ fn default_manifests(root: &Path) -> Result<Vec<PathBuf>> {
     Ok(found)
 }
 
-/// One suite of one archive, its InRelease verified.
+/// One suite of one archive (or one flat repository), its Release verified.
 struct Suite<'m> {
+    source: &'m Source,
+    /// The archive root: package Filenames are relative to it.
     base_url: &'m str,
     name: &'m str,
     components: &'m [String],
+    /// Where the Release and the indexes it lists are: `<base>/dists/<suite>`, or a flat
+    /// repository's directory.
+    index_base: String,
+    flat: bool,
     release: Release,
-    inrelease_url: String,
+    /// The InRelease (or Release) the file list comes from, for messages.
+    release_url: String,
 }
 
 /// A decompressed, verified Packages index.
@@ -162,15 +171,7 @@ fn lock(loaded: &LoadedManifest, fetcher: &Fetcher, cli: &Cli, now: i64) -> Resu
     let mut suites = Vec::new();
     for source in &manifest.sources {
         for suite in &source.suites {
-            suites.push(fetch_release(
-                fetcher,
-                &keyring,
-                source.url.as_str(),
-                suite,
-                &source.components,
-                cli,
-                now,
-            )?);
+            suites.push(fetch_release(fetcher, &keyring, source, suite, cli, now)?);
         }
     }
 
@@ -246,14 +247,22 @@ fn lock_arch(
     let mut index = Index::new(arch);
     for (text, packages) in &parsed {
         index.add(packages, text.suite.name, text.suite.base_url)?;
+        if text.suite.release.not_automatic {
+            index.set_not_automatic(text.suite.name);
+        }
     }
     let mut locked = ArchLock {
         packages: Vec::new(),
         counts: Vec::new(),
     };
     for (set_name, set) in &manifest.sets {
-        let selected = resolve(&index, &set.packages, set.follow_dependencies)
-            .with_context(|| format!("set {set_name} for {arch}"))?;
+        let selected = resolve_pinned(
+            &index,
+            &set.packages,
+            set.follow_dependencies,
+            set.suite.as_deref(),
+        )
+        .with_context(|| format!("set {set_name} for {arch}{}", not_looked_up(suites, arch)))?;
         locked.counts.push(format!("{set_name} {}", selected.len()));
         for selection in selected.values() {
             let p = selection.candidate.package;
@@ -284,25 +293,89 @@ fn lock_arch(
     Ok(locked)
 }
 
-/// Downloads and verifies one suite's InRelease.
+/// For messages: the suites whose source's `architectures` leave `arch` out.
+fn not_looked_up(suites: &[Suite<'_>], arch: &str) -> String {
+    let skipped: Vec<String> = suites
+        .iter()
+        .filter(|s| !s.source.has_architecture(arch))
+        .map(|s| {
+            format!(
+                "{} {} (architectures: {})",
+                s.base_url,
+                s.name,
+                s.source
+                    .architectures
+                    .as_deref()
+                    .unwrap_or_default()
+                    .join(", ")
+            )
+        })
+        .collect();
+    if skipped.is_empty() {
+        String::new()
+    } else {
+        format!(" (not looked up for {arch}: {})", skipped.join("; "))
+    }
+}
+
+/// Downloads and verifies one suite's InRelease, or, as apt does when there is none, its
+/// Release and detached signature Release.gpg.
 fn fetch_release<'m>(
     fetcher: &Fetcher,
     keyring: &Keyring,
-    base_url: &'m str,
+    source: &'m Source,
     suite: &'m str,
-    components: &'m [String],
     cli: &Cli,
     now: i64,
 ) -> Result<Suite<'m>> {
-    let url = format!("{base_url}/dists/{suite}/InRelease");
-    let bytes = fetcher.get(&url)?;
-    let text = String::from_utf8(bytes).with_context(|| format!("{url}: not UTF-8 text"))?;
-    let verified = keyring.verify_inrelease(&text, &url, now)?;
+    let base_url = source.url.as_str();
+    let flat = debimage_lock::fields::is_flat(suite);
+    let index_base = match suite {
+        "./" => base_url.to_string(),
+        _ if flat => format!("{base_url}/{}", suite.trim_end_matches('/')),
+        _ => format!("{base_url}/dists/{suite}"),
+    };
+    let inrelease_url = format!("{index_base}/InRelease");
+    let (verified, url) = match fetcher.get(&inrelease_url) {
+        Ok(bytes) => {
+            let text = String::from_utf8(bytes)
+                .with_context(|| format!("{inrelease_url}: not UTF-8 text"))?;
+            (
+                keyring.verify_inrelease(&text, &inrelease_url, now)?,
+                inrelease_url,
+            )
+        }
+        Err(no_inrelease) => {
+            let url = format!("{index_base}/Release");
+            let signature_url = format!("{url}.gpg");
+            let (release, signature) = match (fetcher.get(&url), fetcher.get(&signature_url)) {
+                (Ok(release), Ok(signature)) => (release, signature),
+                (release, signature) => {
+                    let failed: Vec<String> = [release.err(), signature.err()]
+                        .into_iter()
+                        .flatten()
+                        .map(|e| e.to_string())
+                        .collect();
+                    bail!(
+                        "{no_inrelease}; nor a Release with a Release.gpg: {}",
+                        failed.join("; ")
+                    );
+                }
+            };
+            (
+                keyring.verify_detached(&release, &signature, &url, now)?,
+                url,
+            )
+        }
+    };
     for rejected in &verified.rejected {
         progress(format_args!("{url}: {rejected} (not counted)"));
     }
     let release = Release::parse(&verified.text, &url)?;
-    release.check_suite(suite, &url)?;
+    // A flat repository's directory is not a suite name its Release need state.
+    if !flat {
+        release.check_suite(suite, &url)?;
+    }
     release.check_date(now, &url)?;
     if cli.ignore_valid_until {
         if let Err(err) = release.check_valid_until(now, &url) {
@@ -319,16 +392,26 @@ fn fetch_release<'m>(
     let date = release
         .date
         .map_or("no Date".into(), debimage_lock::date::format_utc);
+    let label = if flat { index_base.as_str() } else { suite };
+    if release.not_automatic {
+        progress(format_args!(
+            "{label}: NotAutomatic: its packages are taken only by sets pinned to it"
+        ));
+    }
+    let file = url.rsplit('/').next().unwrap_or("InRelease");
     progress(format_args!(
-        "{suite}: InRelease of {date} verified (signed by {})",
+        "{label}: {file} of {date} verified (signed by {})",
         signers.join("; ")
     ));
     Ok(Suite {
+        source,
         base_url,
         name: suite,
-        components,
+        components: &source.components,
+        index_base,
+        flat,
         release,
-        inrelease_url: url,
+        release_url: url,
     })
 }
 
@@ -342,7 +425,12 @@ fn fetch_indexes<'m>(
 ) -> Result<Vec<IndexText<'m>>> {
     let mut texts = Vec::new();
     for suite in suites {
-        if !suite.release.architectures.iter().any(|a| a == arch) {
+        if !suite.source.has_architecture(arch) {
+            continue;
+        }
+        // A flat repository's Release often lists no Architectures: its index is read.
+        let architectures = &suite.release.architectures;
+        if !architectures.is_empty() && !architectures.iter().any(|a| a == arch) {
             progress(format_args!(
                 "{}: no {arch} indexes (Architectures: {}); skipped for {arch}",
                 suite.name,
@@ -350,79 +438,128 @@ fn fetch_indexes<'m>(
             ));
             continue;
         }
+        if suite.flat {
+            texts.push(fetch_index(fetcher, suite, None, arch)?);
+        }
         for component in suite.components {
-            let path = format!("{component}/binary-{arch}/Packages.xz");
-            let origin = format!("{} {component} {arch}", suite.name);
-            // The decompressed index, when the Release lists it (Debian's do), is cached by
-            // its signed sum: a run on cached indexes then skips xz, its slowest part.
-            let plain_path = format!("{component}/binary-{arch}/Packages");
-            let plain = suite.release.files.get(&plain_path);
-            let cached_text = plain
-                .and_then(|entry| fetcher.cached(&entry.sha256))
-                .and_then(|bytes| String::from_utf8(bytes).ok());
-            if let Some(text) = cached_text {
-                progress(format_args!(
-                    "{origin}: Packages {:.1} MB from the cache, sha256 as signed",
-                    text.len() as f64 / 1e6
-                ));
-                texts.push(IndexText {
-                    suite,
-                    origin,
-                    text,
-                });
-                continue;
-            }
-            let entry = suite.release.entry(&path, &suite.inrelease_url)?;
-            let dists = format!("{}/dists/{}", suite.base_url, suite.name);
-            let mut urls = Vec::new();
-            if suite.release.acquire_by_hash {
-                // Immutable: no mismatch while a mirror is half updated.
-                urls.push(format!(
-                    "{dists}/{component}/binary-{arch}/by-hash/SHA256/{}",
-                    entry.sha256
-                ));
-            }
-            urls.push(format!("{dists}/{path}"));
-            let fetch_started = Instant::now();
-            let fetched = fetcher
-                .get_by_sha256(&urls, &entry.sha256)
-                .with_context(|| format!("{origin}: {path}"))?;
-            suite
-                .release
-                .check_file(&path, &fetched.bytes, &suite.inrelease_url)?;
-            let fetch_time = fetch_started.elapsed();
-            let decompress_started = Instant::now();
-            let text = packages::decompress_xz(&fetched.bytes, &origin)?;
-            if let Some(entry) = plain {
-                suite
-                    .release
-                    .check_file(&plain_path, text.as_bytes(), &suite.inrelease_url)?;
-                fetcher.store(&entry.sha256, text.as_bytes())?;
-            }
-            progress(format_args!(
-                "{origin}: Packages.xz {:.1} MB {} in {:.1} s, size and sha256 as signed; {:.1} MB \
-                 decompressed in {:.1} s",
-                fetched.bytes.len() as f64 / 1e6,
-                if fetched.cached {
-                    "from the cache"
-                } else {
-                    "downloaded"
-                },
-                fetch_time.as_secs_f64(),
-                text.len() as f64 / 1e6,
-                decompress_started.elapsed().as_secs_f64()
-            ));
-            texts.push(IndexText {
-                suite,
-                origin,
-                text,
-            });
+            texts.push(fetch_index(fetcher, suite, Some(component), arch)?);
         }
     }
     if texts.is_empty() {
         bail!("no suite has indexes for architecture {arch}");
     }
     Ok(texts)
+}
+
+/// One component's `Packages` index for `arch` (a flat repository's one index: `component`
+/// None), in the best form the signed Release lists (`.xz`, `.bz2`, `.gz`, plain; the next
+/// one when a form cannot be downloaded), checked against its signed size and sha256 and
+/// decompressed.
+fn fetch_index<'m>(
+    fetcher: &Fetcher,
+    suite: &'m Suite<'m>,
+    component: Option<&str>,
+    arch: &str,
+) -> Result<IndexText<'m>> {
+    let (dir, origin) = match component {
+        Some(component) => (
+            format!("{component}/binary-{arch}/"),
+            format!("{} {component} {arch}", suite.name),
+        ),
+        None => (String::new(), format!("{} {arch}", suite.index_base)),
+    };
+    // The decompressed index, when the Release lists it (Debian's do), is cached by its
+    // signed sum: a run on cached indexes then skips decompression, its slowest part.
+    let plain_path = format!("{dir}Packages");
+    let plain = suite.release.files.get(&plain_path);
+    let cached_text = plain
+        .and_then(|entry| fetcher.cached(&entry.sha256))
+        .and_then(|bytes| String::from_utf8(bytes).ok());
+    if let Some(text) = cached_text {
+        progress(format_args!(
+            "{origin}: Packages {:.1} MB from the cache, sha256 as signed",
+            text.len() as f64 / 1e6
+        ));
+        return Ok(IndexText {
+            suite,
+            origin,
+            text,
+        });
+    }
+    let forms: Vec<(Compression, String)> = Compression::PREFERENCE
+        .into_iter()
+        .map(|c| (c, format!("{plain_path}{}", c.suffix())))
+        .filter(|(_, path)| suite.release.files.contains_key(path))
+        .collect();
+    if forms.is_empty() {
+        bail!(
+            "{origin}: {} lists no Packages index{} (none of Packages.xz, Packages.bz2, \
+             Packages.gz, Packages)",
+            suite.release_url,
+            component.map_or(String::new(), |_| format!(
+                " for {}",
+                dir.trim_end_matches('/')
+            ))
+        );
+    }
+    let base = &suite.index_base;
+    let mut failures = Vec::new();
+    for (compression, path) in &forms {
+        let entry = suite.release.entry(path, &suite.release_url)?;
+        let mut urls = Vec::new();
+        if suite.release.acquire_by_hash {
+            // Immutable: no mismatch while a mirror is half updated.
+            urls.push(format!("{base}/{dir}by-hash/SHA256/{}", entry.sha256));
+        }
+        urls.push(format!("{base}/{path}"));
+        let fetch_started = Instant::now();
+        let fetched = match fetcher.get_by_sha256(&urls, &entry.sha256) {
+            Ok(fetched) => fetched,
+            Err(err) => {
+                let err = format!("{path}: {err}");
+                if forms.len() > 1 {
+                    progress(format_args!("{origin}: {err}; trying the next form"));
+                }
+                failures.push(err);
+                continue;
+            }
+        };
+        suite
+            .release
+            .check_file(path, &fetched.bytes, &suite.release_url)?;
+        let fetch_time = fetch_started.elapsed();
+        let decompress_started = Instant::now();
+        let text = packages::decompress(&fetched.bytes, *compression, &origin)?;
+        if let Some(entry) = plain.filter(|_| *compression != Compression::None) {
+            suite
+                .release
+                .check_file(&plain_path, text.as_bytes(), &suite.release_url)?;
+            fetcher.store(&entry.sha256, text.as_bytes())?;
+        }
+        let name = path.rsplit('/').next().unwrap_or(path);
+        progress(format_args!(
+            "{origin}: {name} {:.1} MB {} in {:.1} s, size and sha256 as signed; {:.1} MB \
+             decompressed in {:.1} s",
+            fetched.bytes.len() as f64 / 1e6,
+            if fetched.cached {
+                "from the cache"
+            } else {
+                "downloaded"
+            },
+            fetch_time.as_secs_f64(),
+            text.len() as f64 / 1e6,
+            decompress_started.elapsed().as_secs_f64()
+        ));
+        return Ok(IndexText {
+            suite,
+            origin,
+            text,
+        });
+    }
+    bail!(
+        "{origin}: no listed form of the index could be downloaded: {}",
+        failures.join("; ")
+    )
 }
 
 /// Writes the lockfile, or with `check` compares it; false when the check finds it stale.

@@ -59,8 +59,25 @@ pub struct Manifest {
 pub struct Source {
     /// Archive root, e.g. `https://deb.debian.org/debian` (no trailing slash).
     pub url: String,
+    /// `dists/` suites (`bookworm`), or flat repositories' directories (`./`, `stable/`):
+    /// their `InRelease` and `Packages` lie directly in `<url>/<directory>`.
     pub suites: Vec<String>,
+    /// Components of the `dists/` suites; none for flat repositories.
+    #[serde(default)]
     pub components: Vec<String>,
+    /// The architectures (of the manifest's) this source has packages for; absent: all of
+    /// them. For the others, its indexes are not looked up.
+    #[serde(default)]
+    pub architectures: Option<Vec<String>>,
+}
+
+impl Source {
+    /// Whether the source is looked up for `arch`.
+    pub fn has_architecture(&self, arch: &str) -> bool {
+        self.architectures
+            .as_ref()
+            .is_none_or(|list| list.iter().any(|a| a == arch))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -70,6 +87,12 @@ pub struct PackageSet {
     pub packages: Vec<String>,
     /// Lock the Depends/Pre-Depends closure too (false: exactly the named packages).
     pub follow_dependencies: bool,
+    /// Pins the set to a suite of the sources (e.g. `bookworm-backports`): the named packages
+    /// come from it, each dependency from it when it has a fitting version, else from the
+    /// other suites. Absent: the highest version across the suites that are not
+    /// `NotAutomatic`.
+    #[serde(default)]
+    pub suite: Option<String>,
 }
 
 /// A manifest read from a file, with what the lock needs to know about the file.
@@ -173,12 +196,30 @@ impl Manifest {
                     "the URL must be an archive root without a trailing slash".into(),
                 );
             }
-            if source.suites.is_empty() || source.components.is_empty() {
-                return invalid(&field, "needs suites and components".into());
+            if source.suites.is_empty() {
+                return invalid(&field, "needs suites".into());
             }
-            for name in source.suites.iter().chain(&source.components) {
+            for suite in &source.suites {
+                if let Err(err) = crate::fields::suite("suite", suite) {
+                    return invalid(&field, err.to_string());
+                }
+                let flat = crate::fields::is_flat(suite);
+                if flat && !source.components.is_empty() {
+                    return invalid(
+                        &field,
+                        format!(
+                            "suite {suite} is a flat repository's directory: it takes no \
+                             components (give them their own source)"
+                        ),
+                    );
+                }
+                if !flat && source.components.is_empty() {
+                    return invalid(&field, format!("suite {suite} needs components"));
+                }
+            }
+            for name in &source.components {
                 if !word(name) {
-                    return invalid(&field, format!("bad suite or component name {name:?}"));
+                    return invalid(&field, format!("bad component name {name:?}"));
                 }
             }
             for suite in &source.suites {
@@ -212,6 +253,38 @@ impl Manifest {
                 return invalid("architectures", format!("{arch} appears twice"));
             }
         }
+        for source in &self.sources {
+            let field = format!("sources ({}): architectures", source.url);
+            let Some(list) = &source.architectures else {
+                continue;
+            };
+            if list.is_empty() {
+                return invalid(&field, "empty (leave it out for every architecture)".into());
+            }
+            let mut seen = BTreeSet::new();
+            for arch in list {
+                if !self.architectures.contains(arch) {
+                    return invalid(
+                        &field,
+                        format!(
+                            "{arch} is not one of the manifest's architectures ({})",
+                            self.architectures.join(", ")
+                        ),
+                    );
+                }
+                if !seen.insert(arch) {
+                    return invalid(&field, format!("{arch} appears twice"));
+                }
+            }
+        }
+        for arch in &self.architectures {
+            if !self.sources.iter().any(|s| s.has_architecture(arch)) {
+                return invalid(
+                    "architectures",
+                    format!("no source has {arch} (see the sources' architectures)"),
+                );
+            }
+        }
         if self.keyring.is_empty() {
             return invalid("keyring", "empty path".into());
         }
@@ -224,6 +297,15 @@ impl Manifest {
             }
             if set.packages.is_empty() {
                 return invalid(&format!("sets.{name}"), "no package".into());
+            }
+            if let Some(pin) = &set.suite {
+                if !suites.iter().any(|(_, suite)| suite == pin) {
+                    let all: Vec<&str> = suites.iter().map(|(_, s)| *s).collect();
+                    return invalid(
+                        &format!("sets.{name}.suite"),
+                        format!("{pin} is not a suite of the sources ({})", all.join(", ")),
+                    );
+                }
             }
             for request in &set.packages {
                 parse_one(request).map_err(|error| ManifestError::Request {
@@ -240,6 +322,8 @@ impl Manifest {
     /// `base_url`: the archive itself, then snapshot.debian.org when a snapshot is set
     /// (archive `debian`, `debian-security`, ... from the last component of the URL).
     pub fn urls(&self, base_url: &str, filename: &str) -> Vec<String> {
+        // A flat repository's index may name its files `./x.deb`.
+        let filename = filename.strip_prefix("./").unwrap_or(filename);
         let mut urls = vec![format!("{base_url}/{filename}")];
         if let Some(timestamp) = &self.snapshot {
             let archive = base_url.rsplit('/').next().unwrap_or("debian");

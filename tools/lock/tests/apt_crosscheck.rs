@@ -28,7 +28,7 @@ fn closures_match_apt() {
     let mut sources = String::new();
     for (base, suite) in SUITES {
         let xz = support::packages_xz(base, suite, "amd64");
-        let text = packages::decompress_xz(&xz, suite).expect("xz");
+        let text = packages::decompress(&xz, packages::Compression::Xz, suite).expect("xz");
         // apt's list file name for this source.
         let host_path = base.trim_start_matches("https://").replace('/', "_");
         std::fs::write(
