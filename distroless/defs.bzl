@@ -53,6 +53,9 @@ def distroless_image(
         cmd = [],
         labels = {},
         annotations = {},
+        source = None,
+        base_name = None,
+        version_annotations = {},
         exposed_ports = [],
         tag = "latest",
         repository = None,
@@ -72,6 +75,14 @@ def distroless_image(
     (see `oci_push`; tagged `manual`, so `//...` does not build them); with `--key`, they sign
     it and attest its SBOM.
 
+    Annotations (where upstream distroless and the OCI image spec put them): each image's
+    manifest has `annotations`, `source`, `base_name`, `version_annotations` and, on a base,
+    `org.opencontainers.image.base.digest`; the index has `annotations` and `source`. With
+    `--@rules_debimage//distroless:revision=COMMIT`, the images and indexes of the main
+    repository (the module being built, not the modules it depends on) also have
+    `org.opencontainers.image.revision`. None of them goes into the config's Labels, which
+    images built on this one would inherit.
+
     `{arch}` in `base` and `layers` is replaced by the Debian architecture and `{oci_arch}` by
     the OCI one, so that `":libc6_{arch}"` picks each architecture's package layer and
     `"//static:debian12_{oci_arch}"` each architecture's base image.
@@ -88,8 +99,18 @@ def distroless_image(
       workdir: working directory.
       entrypoint: entrypoint; an empty list keeps the base image's.
       cmd: command; an empty list keeps the base image's (reset by a new entrypoint).
-      labels: image config labels.
+      labels: image config labels (inherited by images built on this one).
       annotations: manifest and index annotations.
+      source: `org.opencontainers.image.source` of the images and the index: the URL of their
+        source, e.g. your repository (this repository's images have its URL). None: none.
+      base_name: `org.opencontainers.image.base.name` of each image: a reference to its base
+        image (e.g. `gcr.io/distroless/cc-debian12:nonroot`; may contain `{arch}`/`{oci_arch}`);
+        only with a `base`. An image on a base always has `org.opencontainers.image.base.digest`,
+        the base manifest's digest.
+      version_annotations: manifest annotation -> a locked package (may contain `{arch}`, e.g.
+        `{"com.google.distroless.python.version": "@debian12//python3.11-minimal:{arch}"}`):
+        the annotation is that package's upstream version as the lock has it (`3.11.2` of
+        `3.11.2-6+deb12u9`). Each architecture's image has its own package's.
       exposed_ports: e.g. ["8080/tcp"].
       tag: the tag recorded in the layouts' index.json.
       repository: the repository in docker-archive tags; default: the package path.
@@ -110,6 +131,7 @@ def distroless_image(
             annotations = annotations,
             architecture = oci_arch,
             base = image_base,
+            base_name = expand(base_name) if base_name else None,
             cmd = cmd,
             entrypoint = entrypoint,
             env = env,
@@ -117,8 +139,10 @@ def distroless_image(
             labels = labels,
             layers = [expand(layer) for layer in layers],
             tag = "%s-%s" % (tag, oci_arch),
+            source = source,
             user = user,
             variant = variant,
+            version_annotations = {expand(package): key for key, package in version_annotations.items()},
             workdir = workdir,
             **kwargs
         )
@@ -153,6 +177,7 @@ def distroless_image(
         name = name,
         annotations = annotations,
         images = images,
+        source = source,
         tag = tag,
         **kwargs
     )
