@@ -6,6 +6,7 @@ Load from `@rules_debimage//distroless:defs.bzl`. Every rule and macro here make
 
 load("//private:accounts_layer.bzl", _accounts_layer = "accounts_layer")
 load("//private:cacerts_layer.bzl", _cacerts_layer = "cacerts_layer")
+load("//private:cc_deb_library.bzl", _cc_deb_library = "cc_deb_library")
 load("//private:deb_layer.bzl", _deb_layer = "deb_layer")
 load("//private:deb_package.bzl", _DebInfo = "DebInfo")
 load("//private:docker_archive.bzl", _docker_archive = "docker_archive")
@@ -186,6 +187,55 @@ def distroless_image(
         name = name + "_sbom",
         images = images,
         lock = lock,
+        **kwargs
+    )
+
+def cc_deb_library(name, debs, architectures, libraries = [], linkstatic = True, **kwargs):
+    """A locked `-dev` package's headers and libraries as a `cc_library`-like target (CcInfo).
+
+    For each Debian architecture `A`, `<name>_A` (the `cc_deb_library` rule: headers from
+    `/usr/include` and `/usr/include/<triplet>`, `lib<name>.a` or `.so` from
+    `/usr/lib/<triplet>`), and `<name>`, the one for the target platform (`--platforms`, as
+    `<image>_for_platform`): what `cc_binary`/`cc_library`/`cc_test` `deps` take.
+
+        cc_deb_library(
+            name = "zlib",
+            architectures = ["amd64", "arm64"],
+            debs = ["@mydeps//zlib1g-dev:{arch}", "@mydeps//zlib1g:{arch}"],
+            libraries = ["z"],
+        )
+
+    Args:
+      name: target name of the library for the target platform.
+      debs: the -dev package and the runtime packages its library symlinks point into, as
+        locked packages; `{arch}` is replaced by each Debian architecture.
+      architectures: Debian architectures: amd64, arm64, armhf, s390x, ppc64el, riscv64, i386.
+      libraries: library names to link (`z` for libz), from `/usr/lib/<triplet>`.
+      linkstatic: link `lib<name>.a`; False: `lib<name>.so`, whose soname the binary then
+        loads at run time from where it runs (e.g. the image's runtime package).
+      **kwargs: common attributes (visibility, tags, testonly).
+    """
+    by_platform = {}
+    for arch in architectures:
+        _cc_deb_library(
+            name = "%s_%s" % (name, arch),
+            architecture = arch,
+            debs = [deb.format(arch = arch) for deb in debs],
+            libraries = libraries,
+            linkstatic = linkstatic,
+            **kwargs
+        )
+        for cpu in PLATFORM_CPUS[arch]:
+            by_platform[platform_setting(cpu)] = "%s_%s" % (name, arch)
+    native.alias(
+        name = name,
+        actual = select(
+            by_platform,
+            no_match_error = "%s: no library for the target platform (--platforms); there are for Linux on %s" % (
+                name,
+                ", ".join(["@platforms//cpu:" + cpu for arch in architectures for cpu in PLATFORM_CPUS[arch]]),
+            ),
+        ),
         **kwargs
     )
 
