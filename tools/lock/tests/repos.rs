@@ -1,6 +1,7 @@
 //! The lock tool against archives of real Debian index paragraphs, signed by a test key and
 //! served on 127.0.0.1 (`testdata/repos/generate`): `Packages` indexes in every form a Release
-//! may list them.
+//! may list them, flat repositories, per-source architectures, sets pinned to a suite, and
+//! sources that require basic authentication (credentials from a netrc file).
 
 mod support;
 
@@ -56,7 +57,10 @@ fn lock(dir: &Path, manifest: &str, env: &[(&str, &Path)]) -> Output {
         .arg(&path)
         .arg("--cache-dir")
         .arg(dir.join("cache"))
-        .env_remove("BUILD_WORKSPACE_DIRECTORY");
+        .env_remove("BUILD_WORKSPACE_DIRECTORY")
+        // No netrc unless a test gives one.
+        .env_remove("NETRC")
+        .env("HOME", dir);
     for (name, value) in env {
         command.env(name, value);
     }
@@ -542,4 +546,118 @@ fn a_set_pinned_to_backports_takes_its_packages_from_there() {
         let out = lock(dir.path(), &manifest(&sources, r#"["amd64"]"#, &sets), &[]);
         refused(dir.path(), &out, &message);
     }
+}
+
+#[test]
+fn an_authenticated_source_takes_its_credentials_from_netrc_only() {
+    const LOGIN: &str = "locker";
+    const PASSWORD: &str = "s3cret-Pa55";
+    let server = Server::start(
+        &testdata().join("multi"),
+        Some(&format!("{LOGIN}:{PASSWORD}")),
+    );
+    let host = server
+        .url
+        .strip_prefix("http://")
+        .and_then(|h| h.split(':').next())
+        .expect("host");
+    let manifest = manifest(&source(&server.url, "bookworm"), r#"["amd64"]"#, BASE_SETS);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let netrc = |name: &str, password: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(
+            &path,
+            format!("machine {host}\n  login {LOGIN}\n  password {password}\n"),
+        )
+        .expect("write netrc");
+        path
+    };
+    // Without credentials, and with a wrong password: the server's 401, the URL named.
+    let wrong = netrc("wrong", "not-it");
+    for env in [vec![], vec![("NETRC", wrong.as_path())]] {
+        let out = lock(dir.path(), &manifest, &env);
+        refused(
+            dir.path(),
+            &out,
+            &format!("{}/dists/bookworm/InRelease: download failed: ", server.url),
+        );
+        refused(dir.path(), &out, "401");
+    }
+    // From $NETRC, from ~/.netrc (HOME is the test's directory) and from --netrc.
+    let right = netrc("right", PASSWORD);
+    let out = lock(dir.path(), &manifest, &[("NETRC", right.as_path())]);
+    let by_env = locked(dir.path(), &out);
+    std::fs::copy(&right, dir.path().join(".netrc")).expect("copy");
+    let out = lock(dir.path(), &manifest, &[]);
+    assert_eq!(locked(dir.path(), &out), by_env);
+    std::fs::remove_file(dir.path().join(".netrc")).expect("remove");
+    let path = dir.path().join("test.json");
+    let out = Command::new(lock_tool())
+        .arg(&path)
+        .arg("--netrc")
+        .arg(&right)
+        .arg("--cache-dir")
+        .arg(dir.path().join("cache"))
+        .env_remove("NETRC")
+        .env("HOME", dir.path())
+        .output()
+        .expect("run");
+    assert_eq!(locked(dir.path(), &out), by_env);
+    assert_eq!(
+        entries(&by_env, &server.url),
+        paragraphs_of_multi_bookworm(),
+        "the lock is as an open archive's"
+    );
+    // The secret is nowhere in the lockfile or the tool's output.
+    let text = std::fs::read_to_string(dir.path().join("test.lock.json")).expect("lockfile");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!text.contains(PASSWORD) && !text.contains(LOGIN), "{text}");
+    assert!(!stderr.contains(PASSWORD), "{stderr}");
+    let requests = server.requests();
+    assert!(
+        requests.iter().any(|r| r.starts_with("401 ")),
+        "{requests:?}"
+    );
+    // Credentials in a manifest's URL are refused (they would reach the lockfile).
+    let with_userinfo = server
+        .url
+        .replace("http://", &format!("http://{LOGIN}:{PASSWORD}@"));
+    let out = lock(
+        dir.path(),
+        &manifest_with(&source(&with_userinfo, "bookworm")),
+        &[],
+    );
+    refused(
+        dir.path(),
+        &out,
+        "a URL has no user:password@ (use a netrc file or a credential helper)",
+    );
+}
+
+fn manifest_with(sources: &str) -> String {
+    manifest(sources, r#"["amd64"]"#, BASE_SETS)
+}
+
+/// What multi/dists/bookworm lists for amd64 and the base sets would lock: libc6's closure
+/// and netbase.
+fn paragraphs_of_multi_bookworm() -> Vec<(String, String, String, u64, String)> {
+    let path = testdata().join("multi/dists/bookworm/main/binary-amd64/Packages.xz");
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+    let text = packages::decompress(&bytes, packages::Compression::Xz, "test").expect("xz");
+    let mut all: Vec<_> = packages::parse(&text, "test")
+        .expect("parse")
+        .iter()
+        .filter(|p| !p.name.starts_with("libss") && !p.name.starts_with("libcom-err"))
+        .map(|p| {
+            (
+                p.name.to_string(),
+                p.version.to_string(),
+                p.sha256.to_string(),
+                p.size,
+                p.filename.to_string(),
+            )
+        })
+        .collect();
+    all.sort();
+    all
 }
