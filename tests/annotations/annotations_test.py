@@ -11,6 +11,8 @@ manifest as stored; `skopeo inspect`: the digest and the config's Labels).
 - the families: source on every image and index, base.digest of each on its parent, the
   runtime versions of python3, java17 and nodejs20 from the locks; no revision (the flag is
   unset); none of them in the config's Labels.
+- an image on an oci_layout_image of a layout skopeo wrote: base.digest is that image's digest
+  as skopeo reports it in its own layout.
 """
 import argparse
 import json
@@ -40,8 +42,10 @@ def check(what, got, expected):
 
 def skopeo(layout, raw):
     with open(os.path.join(layout, "index.json")) as f:
-        tag = json.load(f)["manifests"][0]["annotations"]["org.opencontainers.image.ref.name"]
-    args = ["skopeo", "inspect"] + (["--raw"] if raw else []) + [f"oci:{layout}:{tag}"]
+        tag = json.load(f)["manifests"][0].get("annotations", {}).get("org.opencontainers.image.ref.name")
+    # Untagged (an oci_layout_image without `tag`): the layout's only image.
+    reference = f"oci:{layout}:{tag}" if tag else f"oci:{layout}"
+    args = ["skopeo", "inspect"] + (["--raw"] if raw else []) + [reference]
     return json.loads(subprocess.run(args, check=True, capture_output=True, text=True).stdout)
 
 
@@ -122,6 +126,10 @@ def main():
         if base:
             expected[BASE_DIGEST] = digest(layouts[base])
         check(image + " manifest", annotations(layouts[image]), expected)
+    # On an oci_layout_image: the digest of the image it took, the same as in skopeo's layout.
+    foreign = digest(layouts["//tests/foreign_base:from_docker_archive"])
+    check("//tests/foreign_base:docker_archive_base digest", digest(layouts["//tests/foreign_base:docker_archive_base"]), foreign)
+    check("//tests/foreign_base:app_amd64 manifest", annotations(layouts["//tests/foreign_base:app_amd64"]), {BASE_DIGEST: foreign})
     for image, _, _ in families:
         check(image + " config Labels", skopeo(layouts[image], raw=False).get("Labels"), None)
 
