@@ -34,11 +34,16 @@ def _declare_locks(module_ctx, only_module = None):
                 fail(problem)
             packages = data["packages"]
             for p in packages:
+                # Credentials never come from the lockfile: http_file sends those of the
+                # netrc file (the tag's, else $NETRC, else ~/.netrc) for each URL's host, and
+                # Bazel's --credential_helper applies to every download by itself.
                 http_file(
                     name = spoke_name(lock.name, p),
                     downloaded_file_path = "%s_%s_%s.deb" % (p["name"], repo_safe(p["version"]), p["arch"]),
                     sha256 = p["sha256"],
                     urls = p["urls"],
+                    netrc = lock.netrc,
+                    auth_patterns = lock.auth_patterns,
                 )
             _deb_hub(
                 name = lock.name,
@@ -65,8 +70,10 @@ def _image_locks_impl(module_ctx):
 _lock = tag_class(
     doc = "A lockfile written by debimage-lock.",
     attrs = {
+        "auth_patterns": attr.string_dict(doc = "As http_file's: per host, an Authorization header pattern (`Bearer <password>`) filled in from the netrc file's login and password for that host. Empty: basic authentication."),
         "lockfile": attr.label(mandatory = True, allow_single_file = [".json"], doc = "The lockfile (`<distribution>.lock.json`) written by debimage-lock from a manifest."),
         "name": attr.string(mandatory = True, doc = "The hub repository's name, e.g. debian12."),
+        "netrc": attr.string(doc = "Absolute path of a netrc file with the logins and passwords of authenticated sources. Empty: `$NETRC`, else `~/.netrc` (as http_file). Bazel's `--credential_helper` applies as well, without this."),
     },
 )
 

@@ -96,6 +96,8 @@ def _check_url(url):
     if not rest or not _only(url, _URL_CHARS):
         return "a URL is printable ASCII without quotes, backslashes, <>{}|^` or spaces"
     path = rest.split("?")[0].split("#")[0]
+    if "@" in path.split("/")[0]:
+        return "a URL has no user:password@ (use a netrc file or a credential helper)"
     for segment in path.split("/")[1:]:
         if segment in (".", ".."):
             return "a URL has no . or .. path segments"

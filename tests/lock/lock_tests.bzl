@@ -85,6 +85,7 @@ def _crafted_lockfiles_test_impl(ctx):
         (_package(urls = ["https://deb.debian.org/debian/pool/../../x.deb"]), "a URL has no . or .. path segments"),
         (_package(urls = ["https://deb.debian.org/\"x.deb"]), "a URL is printable ASCII"),
         (_package(urls = ["https://deb.debian.org/x y.deb"]), "a URL is printable ASCII"),
+        (_package(urls = ["https://user:secret@deb.example/x.deb"]), "a URL has no user:password@"),
     ]:
         got = lockfile_errors(_lock(package), "l.json")
         asserts.true(env, got != None and message in got, "%r: got %r" % (message, got))

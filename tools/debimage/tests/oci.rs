@@ -1033,3 +1033,91 @@ fn base_of_another_architecture_is_refused() {
         ],
     );
 }
+
+/// On a base, the manifest carries the base manifest's digest (`base.digest`, as skopeo reports
+/// the base's digest) besides the spec's annotations; a different base.digest given, or a
+/// base.name without a base, is refused with nothing written.
+#[test]
+fn an_image_on_a_base_names_the_base_digest() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    build(dir);
+    let spec = |annotations: &str| {
+        format!(r#"{{"architecture":"amd64","user":"0","annotations":{{{annotations}}}}}"#)
+    };
+    std::fs::write(
+        dir.join("child.json"),
+        spec(
+            r#""org.opencontainers.image.source":"https://example.org/app","org.opencontainers.image.base.name":"example.org/static:latest""#,
+        ),
+    )
+    .expect("spec");
+    let args = |spec: &'static str, out: &'static str| {
+        [
+            "image", "--spec", spec, "--base", "amd64", "--tag", "latest", "--out", out,
+        ]
+    };
+    debimage_in(dir, &args("child.json", "child"));
+    let base: serde_json::Value =
+        serde_json::from_str(&run(dir, "skopeo", &["inspect", "oci:amd64:latest"])).expect("JSON");
+    let base_digest = base["Digest"].as_str().expect("skopeo's Digest");
+    let manifest: serde_json::Value = serde_json::from_str(&run(
+        dir,
+        "skopeo",
+        &["inspect", "--raw", "oci:child:latest"],
+    ))
+    .expect("JSON");
+    assert_eq!(
+        manifest["annotations"],
+        serde_json::json!({
+            "org.opencontainers.image.base.digest": base_digest,
+            "org.opencontainers.image.base.name": "example.org/static:latest",
+            "org.opencontainers.image.source": "https://example.org/app",
+        })
+    );
+    // The base itself, made without a base, has no annotations at all.
+    let raw: serde_json::Value = serde_json::from_str(&run(
+        dir,
+        "skopeo",
+        &["inspect", "--raw", "oci:amd64:latest"],
+    ))
+    .expect("JSON");
+    assert!(raw.get("annotations").is_none(), "{raw}");
+
+    let wrong = format!("sha256:{}", "0".repeat(64));
+    std::fs::write(
+        dir.join("wrong.json"),
+        spec(&format!(
+            r#""org.opencontainers.image.base.digest":"{wrong}""#
+        )),
+    )
+    .expect("spec");
+    let stderr = debimage_fails(dir, &args("wrong.json", "wrong"));
+    assert!(
+        stderr.contains(&format!(
+            "annotation org.opencontainers.image.base.digest={wrong} is not the digest of the base image, {base_digest}"
+        )),
+        "{stderr}"
+    );
+    assert!(!dir.join("wrong").exists());
+    let stderr = debimage_fails(
+        dir,
+        &[
+            "image",
+            "--spec",
+            "child.json",
+            "--tag",
+            "latest",
+            "--out",
+            "nobase",
+        ],
+    );
+    assert!(
+        stderr.contains(
+            "annotation org.opencontainers.image.base.name is given, but the image has no base image"
+        ),
+        "{stderr}"
+    );
+    assert!(!dir.join("nobase").exists());
+    assert!(temp_layouts_left(dir).is_empty());
+}

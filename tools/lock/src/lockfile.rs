@@ -177,6 +177,11 @@ pub fn check_url(field: &'static str, url: &str) -> Result<(), FieldError> {
         return bad("a URL is printable ASCII without quotes, backslashes, <>{}|^` or spaces");
     }
     let path = rest.split(['?', '#']).next().unwrap_or(rest);
+    // Credentials go in a netrc file or a credential helper, never in a URL (which a
+    // lockfile and every message would show).
+    if path.split('/').next().unwrap_or("").contains('@') {
+        return bad("a URL has no user:password@ (use a netrc file or a credential helper)");
+    }
     if path.split('/').skip(1).any(|s| s == "." || s == "..") {
         return bad("a URL has no . or .. path segments");
     }

@@ -54,6 +54,10 @@ security updates first and marked [security]), those added and removed, and othe
 entries, as a Markdown list, e.g. for the body of an automated pull request. Progress goes to
 stderr: one line per suite, one per index fetched and parsed, one summary per manifest.
 
+Authenticated sources: the login and password for a host come from a netrc file (--netrc,
+else $NETRC, else ~/.netrc), as Bazel's downloader takes them; a manifest URL with
+user:password@ is refused, so no secret reaches a lockfile.
+
 Exit status: 0 success (with --check: every lockfile is up to date), 1 with --check when a
 lockfile is missing or would change, 2 on errors.";
 
@@ -79,6 +83,12 @@ struct Cli {
     /// [default: $XDG_CACHE_HOME/debimage-lock or ~/.cache/debimage-lock].
     #[arg(long, value_name = "DIR")]
     cache_dir: Option<PathBuf>,
+
+    /// A netrc file with the logins and passwords of authenticated sources (sent only to the
+    /// hosts it names; never written to a lockfile)
+    /// [default: $NETRC, else ~/.netrc if there is one].
+    #[arg(long, value_name = "FILE")]
+    netrc: Option<PathBuf>,
 
     /// Accept an InRelease whose Valid-Until has passed. Only for reproducing an old lock
     /// from an old mirror or snapshot: an expired Release may be a replayed one.
@@ -117,11 +127,17 @@ fn run(cli: &Cli) -> Result<bool> {
             })
             .collect()
     };
+    let netrc = match &cli.netrc {
+        Some(path) if !path.is_file() => bail!("--netrc {}: no such file", path.display()),
+        Some(path) => Some(path.clone()),
+        None => Fetcher::default_netrc()?,
+    };
     let fetcher = Fetcher::new(
         cli.cache_dir
             .clone()
             .unwrap_or_else(Fetcher::default_cache_dir),
-    );
+    )
+    .with_netrc(netrc);
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .context("the system clock is before 1970")?

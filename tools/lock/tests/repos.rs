@@ -1,6 +1,7 @@
 //! The lock tool against archives of real Debian index paragraphs, signed by a test key and
 //! served on 127.0.0.1 (`testdata/repos/generate`): `Packages` indexes in every form a Release
-//! may list them.
+//! may list them, flat repositories, per-source architectures, sets pinned to a suite, and
+//! sources that require basic authentication (credentials from a netrc file).
 
 mod support;
 
@@ -56,7 +57,10 @@ fn lock(dir: &Path, manifest: &str, env: &[(&str, &Path)]) -> Output {
         .arg(&path)
         .arg("--cache-dir")
         .arg(dir.join("cache"))
-        .env_remove("BUILD_WORKSPACE_DIRECTORY");
+        .env_remove("BUILD_WORKSPACE_DIRECTORY")
+        // No netrc unless a test gives one.
+        .env_remove("NETRC")
+        .env("HOME", dir);
     for (name, value) in env {
         command.env(name, value);
     }
@@ -87,12 +91,28 @@ fn source(url: &str, suite: &str) -> String {
     format!(r#"[{{"url": "{url}", "suites": ["{suite}"], "components": ["main"]}}]"#)
 }
 
-/// (name, version, sha256, size, filename) of a Packages file's paragraphs.
-fn paragraphs(path: &Path) -> Vec<(String, String, String, u64, String)> {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+/// The text of a Packages index file (`Packages`, `.xz` or `.gz`).
+fn index_text(path: &Path) -> String {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+    let compression = match path.extension().and_then(|e| e.to_str()) {
+        Some("xz") => packages::Compression::Xz,
+        Some("gz") => packages::Compression::Gzip,
+        _ => packages::Compression::None,
+    };
+    packages::decompress(&bytes, compression, "test").expect("decompress")
+}
+
+/// (name, version, sha256, size, filename) of the paragraphs of a Packages index file whose
+/// name `keep` accepts.
+fn paragraphs_where(
+    path: &Path,
+    keep: impl Fn(&str) -> bool,
+) -> Vec<(String, String, String, u64, String)> {
+    let text = index_text(path);
     let mut all: Vec<_> = packages::parse(&text, "test")
         .expect("index parses")
         .iter()
+        .filter(|p| keep(p.name))
         .map(|p| {
             (
                 p.name.to_string(),
@@ -105,6 +125,10 @@ fn paragraphs(path: &Path) -> Vec<(String, String, String, u64, String)> {
         .collect();
     all.sort();
     all
+}
+
+fn paragraphs(path: &Path) -> Vec<(String, String, String, u64, String)> {
+    paragraphs_where(path, |_| true)
 }
 
 fn entries(lock: &Lockfile, base: &str) -> Vec<(String, String, String, u64, String)> {
@@ -252,13 +276,7 @@ fn flat_expected(
     root_url: &str,
     arch: &str,
 ) -> Vec<(String, String, String, String, u64, String)> {
-    let bytes = std::fs::read(index).unwrap_or_else(|e| panic!("{index:?}: {e}"));
-    let compression = match index.extension().and_then(|e| e.to_str()) {
-        Some("gz") => packages::Compression::Gzip,
-        Some("xz") => packages::Compression::Xz,
-        other => panic!("{other:?}"),
-    };
-    let text = packages::decompress(&bytes, compression, "test").expect("decompress");
+    let text = index_text(index);
     let mut all: Vec<_> = packages::parse(&text, "test")
         .expect("parse")
         .iter()
@@ -312,48 +330,33 @@ fn flat_repositories_lock_with_filenames_relative_to_the_archive_root() {
 #[test]
 fn a_flat_release_changed_after_signing_or_a_flat_suite_with_components_is_refused() {
     let server = Server::start(&testdata().join("flat"), None);
-    let dir = tempfile::tempdir().expect("tempdir");
-    let sources = format!(r#"[{{"url": "{}", "suites": ["tampered/"]}}]"#, server.url);
-    let out = lock(
-        dir.path(),
-        &manifest(&sources, r#"["amd64"]"#, BASE_SETS),
-        &[],
-    );
-    refused(
-        dir.path(),
-        &out,
-        &format!(
-            "{}/tampered/Release: no good signature by a key of {}",
-            server.url,
-            std::path::absolute(testdata().join("keyring.asc"))
-                .expect("absolute")
-                .display()
+    let keyring = std::path::absolute(testdata().join("keyring.asc")).expect("absolute");
+    for (source, message) in [
+        (
+            r#""suites": ["tampered/"]"#,
+            format!(
+                "{}/tampered/Release: no good signature by a key of {}",
+                server.url,
+                keyring.display()
+            ),
         ),
-    );
-    let sources = format!(
-        r#"[{{"url": "{}", "suites": ["./"], "components": ["main"]}}]"#,
-        server.url
-    );
-    let out = lock(
-        dir.path(),
-        &manifest(&sources, r#"["amd64"]"#, BASE_SETS),
-        &[],
-    );
-    refused(
-        dir.path(),
-        &out,
-        &format!(
-            "sources ({}): suite ./ is a flat repository's directory: it takes no components",
-            server.url
+        (
+            r#""suites": ["./"], "components": ["main"]"#,
+            format!(
+                "sources ({}): suite ./ is a flat repository's directory: it takes no components",
+                server.url
+            ),
         ),
-    );
-    let sources = format!(r#"[{{"url": "{}", "suites": ["../"]}}]"#, server.url);
-    let out = lock(
-        dir.path(),
-        &manifest(&sources, r#"["amd64"]"#, BASE_SETS),
-        &[],
-    );
-    refused(dir.path(), &out, "bad suite \"../\": a suite is letters");
+        (
+            r#""suites": ["../"]"#,
+            "bad suite \"../\": a suite is letters".to_string(),
+        ),
+    ] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let sources = format!(r#"[{{"url": "{}", {source}}}]"#, server.url);
+        let out = lock(dir.path(), &manifest_with(&sources), &[]);
+        refused(dir.path(), &out, &message);
+    }
 }
 
 /// (name, version, suite) of `lock`'s entries for `arch` in `set`.
@@ -371,14 +374,12 @@ fn set_entries(lock: &Lockfile, set: &str, arch: &str) -> Vec<String> {
 /// The version of `name` in the amd64 index of `suite` of testdata/repos/multi.
 fn multi_version(suite: &str, name: &str) -> String {
     let dir = testdata().join(format!("multi/dists/{suite}/main/binary-amd64"));
-    let (bytes, compression) = match std::fs::read(dir.join("Packages.xz")) {
-        Ok(bytes) => (bytes, packages::Compression::Xz),
-        Err(_) => (
-            std::fs::read(dir.join("Packages.gz")).expect("Packages.xz or .gz"),
-            packages::Compression::Gzip,
-        ),
-    };
-    let text = packages::decompress(&bytes, compression, "test").expect("decompress");
+    let path = ["Packages.xz", "Packages.gz"]
+        .map(|f| dir.join(f))
+        .into_iter()
+        .find(|p| p.exists())
+        .expect("Packages.xz or .gz");
+    let text = index_text(&path);
     let packages = packages::parse(&text, "test").expect("parse");
     let found = packages.iter().find(|p| p.name == name);
     found.map(|p| p.version.to_string()).expect("listed")
@@ -542,4 +543,103 @@ fn a_set_pinned_to_backports_takes_its_packages_from_there() {
         let out = lock(dir.path(), &manifest(&sources, r#"["amd64"]"#, &sets), &[]);
         refused(dir.path(), &out, &message);
     }
+}
+
+#[test]
+fn an_authenticated_source_takes_its_credentials_from_netrc_only() {
+    const LOGIN: &str = "locker";
+    const PASSWORD: &str = "s3cret-Pa55";
+    let server = Server::start(
+        &testdata().join("multi"),
+        Some(&format!("{LOGIN}:{PASSWORD}")),
+    );
+    let host = server
+        .url
+        .strip_prefix("http://")
+        .and_then(|h| h.split(':').next())
+        .expect("host");
+    let manifest = manifest(&source(&server.url, "bookworm"), r#"["amd64"]"#, BASE_SETS);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let netrc = |name: &str, password: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(
+            &path,
+            format!("machine {host}\n  login {LOGIN}\n  password {password}\n"),
+        )
+        .expect("write netrc");
+        path
+    };
+    // Without credentials, and with a wrong password: the server's 401, the URL named.
+    let wrong = netrc("wrong", "not-it");
+    for env in [vec![], vec![("NETRC", wrong.as_path())]] {
+        let out = lock(dir.path(), &manifest, &env);
+        refused(
+            dir.path(),
+            &out,
+            &format!("{}/dists/bookworm/InRelease: download failed: ", server.url),
+        );
+        refused(dir.path(), &out, "401");
+    }
+    // From $NETRC, from ~/.netrc (HOME is the test's directory) and from --netrc.
+    let right = netrc("right", PASSWORD);
+    let out = lock(dir.path(), &manifest, &[("NETRC", right.as_path())]);
+    let by_env = locked(dir.path(), &out);
+    std::fs::copy(&right, dir.path().join(".netrc")).expect("copy");
+    let out = lock(dir.path(), &manifest, &[]);
+    assert_eq!(locked(dir.path(), &out), by_env);
+    std::fs::remove_file(dir.path().join(".netrc")).expect("remove");
+    let path = dir.path().join("test.json");
+    let out = Command::new(lock_tool())
+        .arg(&path)
+        .arg("--netrc")
+        .arg(&right)
+        .arg("--cache-dir")
+        .arg(dir.path().join("cache"))
+        .env_remove("NETRC")
+        .env("HOME", dir.path())
+        .output()
+        .expect("run");
+    assert_eq!(locked(dir.path(), &out), by_env);
+    assert_eq!(
+        entries(&by_env, &server.url),
+        paragraphs_of_multi_bookworm(),
+        "the lock is as an open archive's"
+    );
+    // The secret is nowhere in the lockfile or the tool's output.
+    let text = std::fs::read_to_string(dir.path().join("test.lock.json")).expect("lockfile");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!text.contains(PASSWORD) && !text.contains(LOGIN), "{text}");
+    assert!(!stderr.contains(PASSWORD), "{stderr}");
+    let requests = server.requests();
+    assert!(
+        requests.iter().any(|r| r.starts_with("401 ")),
+        "{requests:?}"
+    );
+    // Credentials in a manifest's URL are refused (they would reach the lockfile).
+    let with_userinfo = server
+        .url
+        .replace("http://", &format!("http://{LOGIN}:{PASSWORD}@"));
+    let out = lock(
+        dir.path(),
+        &manifest_with(&source(&with_userinfo, "bookworm")),
+        &[],
+    );
+    refused(
+        dir.path(),
+        &out,
+        "a URL has no user:password@ (use a netrc file or a credential helper)",
+    );
+}
+
+fn manifest_with(sources: &str) -> String {
+    manifest(sources, r#"["amd64"]"#, BASE_SETS)
+}
+
+/// What multi/dists/bookworm lists for amd64 and the base sets would lock: libc6's closure
+/// and netbase.
+fn paragraphs_of_multi_bookworm() -> Vec<(String, String, String, u64, String)> {
+    paragraphs_where(
+        &testdata().join("multi/dists/bookworm/main/binary-amd64/Packages.xz"),
+        |name| !name.starts_with("libss") && !name.starts_with("libcom-err"),
+    )
 }
