@@ -392,6 +392,34 @@ mod tests {
     }
 
     #[test]
+    fn flat_sources_source_architectures_and_pins_parse() {
+        let m = with(
+            "\"sources\": [",
+            "\"sources\": [{\"url\": \"https://vendor.example/apt\", \"suites\": [\"./\", \"stable/\"], \
+             \"architectures\": [\"amd64\"]},",
+        )
+        .unwrap();
+        assert!(m.sources[0].has_architecture("amd64") && !m.sources[0].has_architecture("arm64"));
+        assert!(m.sources[1].has_architecture("arm64"));
+        let m = with(
+            "\"follow_dependencies\": false}",
+            "\"follow_dependencies\": false, \"suite\": \"bookworm-updates\"}",
+        )
+        .unwrap();
+        assert_eq!(m.sets["static"].suite.as_deref(), Some("bookworm-updates"));
+        // Every architecture needs a source.
+        let text = MANIFEST.replace(
+            "\"components\": [\"main\"]}",
+            "\"components\": [\"main\"], \"architectures\": [\"amd64\"]}",
+        );
+        let err = Manifest::parse(text.as_bytes(), "m.json").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "m.json: architectures: no source has arm64 (see the sources' architectures)"
+        );
+    }
+
+    #[test]
     fn rejects_bad_manifests_naming_the_field() {
         for (from, to, message) in [
             (
@@ -429,6 +457,34 @@ mod tests {
                 ", \"follow_dependencies\": false",
                 "",
                 "m.json: missing field `follow_dependencies`",
+            ),
+            (
+                "\"suites\": [\"bookworm-security\"]",
+                "\"suites\": [\"bookworm-security\"], \"architectures\": [\"riscv64\"]",
+                "m.json: sources (https://deb.debian.org/debian-security): architectures: riscv64 \
+                 is not one of the manifest's architectures (amd64, arm64)",
+            ),
+            (
+                "\"suites\": [\"bookworm-security\"]",
+                "\"suites\": [\"bookworm-security\"], \"architectures\": []",
+                "m.json: sources (https://deb.debian.org/debian-security): architectures: empty",
+            ),
+            (
+                "\"follow_dependencies\": false}",
+                "\"follow_dependencies\": false, \"suite\": \"trixie\"}",
+                "m.json: sets.static.suite: trixie is not a suite of the sources",
+            ),
+            (
+                "\"suites\": [\"bookworm-security\"]",
+                "\"suites\": [\"security/\"]",
+                "m.json: sources (https://deb.debian.org/debian-security): suite security/ is a \
+                 flat repository's directory: it takes no components",
+            ),
+            (
+                "https://deb.debian.org/debian-security",
+                "https://u:p@deb.debian.org/debian-security",
+                "m.json: sources (https://u:p@deb.debian.org/debian-security): a URL has no \
+                 user:password@",
             ),
         ] {
             let err = with(from, to).unwrap_err().to_string();

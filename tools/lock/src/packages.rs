@@ -130,7 +130,8 @@ pub fn decompress(
         origin: origin.to_string(),
         error,
     };
-    let mut text = String::new();
+    // Debian's indexes compress about 6:1 (xz); a hint, not a limit.
+    let mut text = String::with_capacity(bytes.len().saturating_mul(6));
     let read = match compression {
         Compression::Xz => xz2::read::XzDecoder::new(bytes).read_to_string(&mut text),
         Compression::Bzip2 => bzip2::read::MultiBzDecoder::new(bytes).read_to_string(&mut text),

@@ -793,4 +793,87 @@ mod tests {
              unclosed '('"
         );
     }
+
+    /// Resolves against bookworm (`stable`) and a NotAutomatic bookworm-backports (`bpo`).
+    fn run_pinned(
+        stable: &str,
+        bpo: &str,
+        requests: &[&str],
+        pin: Option<&str>,
+    ) -> Result<Vec<String>, ResolveError> {
+        let stable = parse(stable, "test").unwrap();
+        let bpo = parse(bpo, "test").unwrap();
+        let mut index = Index::new("amd64");
+        index.add(&stable, "bookworm", "http://x")?;
+        index.add(&bpo, "bookworm-backports", "http://x")?;
+        index.set_not_automatic("bookworm-backports");
+        let requests: Vec<String> = requests.iter().map(|s| s.to_string()).collect();
+        Ok(resolve_pinned(&index, &requests, true, pin)?
+            .values()
+            .map(|s| {
+                format!(
+                    "{} {} {}",
+                    s.candidate.package.name, s.candidate.package.version, s.candidate.suite
+                )
+            })
+            .collect())
+    }
+
+    #[test]
+    fn pinned_sets_and_not_automatic_suites() {
+        let stable = [
+            p("app", "1", "Depends: lib (>= 1), base\n"),
+            p("lib", "1", ""),
+            p("base", "1", ""),
+        ]
+        .concat();
+        let bpo = [
+            p("app", "2", "Depends: lib (>= 2), base\n"),
+            p("lib", "2", ""),
+            p("only-bpo", "1", ""),
+        ]
+        .concat();
+        // Not pinned: backports' newer versions are not taken, nor its own packages.
+        assert_eq!(
+            run_pinned(&stable, &bpo, &["app"], None).unwrap(),
+            ["app 1 bookworm", "base 1 bookworm", "lib 1 bookworm"]
+        );
+        let err = run_pinned(&stable, &bpo, &["only-bpo"], None).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "cannot resolve only-bpo: requested; candidates: only-bpo 1 (bookworm-backports, \
+             NotAutomatic: only for sets pinned to it)"
+        );
+        // Pinned: app and lib from backports, base (which it lacks) from bookworm.
+        let pin = Some("bookworm-backports");
+        assert_eq!(
+            run_pinned(&stable, &bpo, &["app"], pin).unwrap(),
+            [
+                "app 2 bookworm-backports",
+                "base 1 bookworm",
+                "lib 2 bookworm-backports"
+            ]
+        );
+        // A request of a pinned set comes from the pinned suite only.
+        let err = run_pinned(&stable, &bpo, &["base"], pin).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "cannot resolve base: requested from bookworm-backports, which has no fitting \
+             version; candidates: base 1 (bookworm)"
+        );
+        let err = run_pinned(&stable, &bpo, &["app (<< 2)"], pin).unwrap_err();
+        assert!(
+            err.to_string().starts_with(
+                "cannot resolve app (<< 2): requested from bookworm-backports, which has no \
+                 fitting version; candidates: app 1 (bookworm), app 2 (bookworm-backports, \
+                 NotAutomatic"
+            ),
+            "{err}"
+        );
+        // Pinned to bookworm: bookworm's versions even where backports' are newer.
+        assert_eq!(
+            run_pinned(&stable, &bpo, &["app"], Some("bookworm")).unwrap(),
+            ["app 1 bookworm", "base 1 bookworm", "lib 1 bookworm"]
+        );
+    }
 }

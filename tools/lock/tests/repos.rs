@@ -91,12 +91,28 @@ fn source(url: &str, suite: &str) -> String {
     format!(r#"[{{"url": "{url}", "suites": ["{suite}"], "components": ["main"]}}]"#)
 }
 
-/// (name, version, sha256, size, filename) of a Packages file's paragraphs.
-fn paragraphs(path: &Path) -> Vec<(String, String, String, u64, String)> {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+/// The text of a Packages index file (`Packages`, `.xz` or `.gz`).
+fn index_text(path: &Path) -> String {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+    let compression = match path.extension().and_then(|e| e.to_str()) {
+        Some("xz") => packages::Compression::Xz,
+        Some("gz") => packages::Compression::Gzip,
+        _ => packages::Compression::None,
+    };
+    packages::decompress(&bytes, compression, "test").expect("decompress")
+}
+
+/// (name, version, sha256, size, filename) of the paragraphs of a Packages index file whose
+/// name `keep` accepts.
+fn paragraphs_where(
+    path: &Path,
+    keep: impl Fn(&str) -> bool,
+) -> Vec<(String, String, String, u64, String)> {
+    let text = index_text(path);
     let mut all: Vec<_> = packages::parse(&text, "test")
         .expect("index parses")
         .iter()
+        .filter(|p| keep(p.name))
         .map(|p| {
             (
                 p.name.to_string(),
@@ -109,6 +125,10 @@ fn paragraphs(path: &Path) -> Vec<(String, String, String, u64, String)> {
         .collect();
     all.sort();
     all
+}
+
+fn paragraphs(path: &Path) -> Vec<(String, String, String, u64, String)> {
+    paragraphs_where(path, |_| true)
 }
 
 fn entries(lock: &Lockfile, base: &str) -> Vec<(String, String, String, u64, String)> {
@@ -256,13 +276,7 @@ fn flat_expected(
     root_url: &str,
     arch: &str,
 ) -> Vec<(String, String, String, String, u64, String)> {
-    let bytes = std::fs::read(index).unwrap_or_else(|e| panic!("{index:?}: {e}"));
-    let compression = match index.extension().and_then(|e| e.to_str()) {
-        Some("gz") => packages::Compression::Gzip,
-        Some("xz") => packages::Compression::Xz,
-        other => panic!("{other:?}"),
-    };
-    let text = packages::decompress(&bytes, compression, "test").expect("decompress");
+    let text = index_text(index);
     let mut all: Vec<_> = packages::parse(&text, "test")
         .expect("parse")
         .iter()
@@ -316,48 +330,33 @@ fn flat_repositories_lock_with_filenames_relative_to_the_archive_root() {
 #[test]
 fn a_flat_release_changed_after_signing_or_a_flat_suite_with_components_is_refused() {
     let server = Server::start(&testdata().join("flat"), None);
-    let dir = tempfile::tempdir().expect("tempdir");
-    let sources = format!(r#"[{{"url": "{}", "suites": ["tampered/"]}}]"#, server.url);
-    let out = lock(
-        dir.path(),
-        &manifest(&sources, r#"["amd64"]"#, BASE_SETS),
-        &[],
-    );
-    refused(
-        dir.path(),
-        &out,
-        &format!(
-            "{}/tampered/Release: no good signature by a key of {}",
-            server.url,
-            std::path::absolute(testdata().join("keyring.asc"))
-                .expect("absolute")
-                .display()
+    let keyring = std::path::absolute(testdata().join("keyring.asc")).expect("absolute");
+    for (source, message) in [
+        (
+            r#""suites": ["tampered/"]"#,
+            format!(
+                "{}/tampered/Release: no good signature by a key of {}",
+                server.url,
+                keyring.display()
+            ),
         ),
-    );
-    let sources = format!(
-        r#"[{{"url": "{}", "suites": ["./"], "components": ["main"]}}]"#,
-        server.url
-    );
-    let out = lock(
-        dir.path(),
-        &manifest(&sources, r#"["amd64"]"#, BASE_SETS),
-        &[],
-    );
-    refused(
-        dir.path(),
-        &out,
-        &format!(
-            "sources ({}): suite ./ is a flat repository's directory: it takes no components",
-            server.url
+        (
+            r#""suites": ["./"], "components": ["main"]"#,
+            format!(
+                "sources ({}): suite ./ is a flat repository's directory: it takes no components",
+                server.url
+            ),
         ),
-    );
-    let sources = format!(r#"[{{"url": "{}", "suites": ["../"]}}]"#, server.url);
-    let out = lock(
-        dir.path(),
-        &manifest(&sources, r#"["amd64"]"#, BASE_SETS),
-        &[],
-    );
-    refused(dir.path(), &out, "bad suite \"../\": a suite is letters");
+        (
+            r#""suites": ["../"]"#,
+            "bad suite \"../\": a suite is letters".to_string(),
+        ),
+    ] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let sources = format!(r#"[{{"url": "{}", {source}}}]"#, server.url);
+        let out = lock(dir.path(), &manifest_with(&sources), &[]);
+        refused(dir.path(), &out, &message);
+    }
 }
 
 /// (name, version, suite) of `lock`'s entries for `arch` in `set`.
@@ -375,14 +374,12 @@ fn set_entries(lock: &Lockfile, set: &str, arch: &str) -> Vec<String> {
 /// The version of `name` in the amd64 index of `suite` of testdata/repos/multi.
 fn multi_version(suite: &str, name: &str) -> String {
     let dir = testdata().join(format!("multi/dists/{suite}/main/binary-amd64"));
-    let (bytes, compression) = match std::fs::read(dir.join("Packages.xz")) {
-        Ok(bytes) => (bytes, packages::Compression::Xz),
-        Err(_) => (
-            std::fs::read(dir.join("Packages.gz")).expect("Packages.xz or .gz"),
-            packages::Compression::Gzip,
-        ),
-    };
-    let text = packages::decompress(&bytes, compression, "test").expect("decompress");
+    let path = ["Packages.xz", "Packages.gz"]
+        .map(|f| dir.join(f))
+        .into_iter()
+        .find(|p| p.exists())
+        .expect("Packages.xz or .gz");
+    let text = index_text(&path);
     let packages = packages::parse(&text, "test").expect("parse");
     let found = packages.iter().find(|p| p.name == name);
     found.map(|p| p.version.to_string()).expect("listed")
@@ -641,23 +638,8 @@ fn manifest_with(sources: &str) -> String {
 /// What multi/dists/bookworm lists for amd64 and the base sets would lock: libc6's closure
 /// and netbase.
 fn paragraphs_of_multi_bookworm() -> Vec<(String, String, String, u64, String)> {
-    let path = testdata().join("multi/dists/bookworm/main/binary-amd64/Packages.xz");
-    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
-    let text = packages::decompress(&bytes, packages::Compression::Xz, "test").expect("xz");
-    let mut all: Vec<_> = packages::parse(&text, "test")
-        .expect("parse")
-        .iter()
-        .filter(|p| !p.name.starts_with("libss") && !p.name.starts_with("libcom-err"))
-        .map(|p| {
-            (
-                p.name.to_string(),
-                p.version.to_string(),
-                p.sha256.to_string(),
-                p.size,
-                p.filename.to_string(),
-            )
-        })
-        .collect();
-    all.sort();
-    all
+    paragraphs_where(
+        &testdata().join("multi/dists/bookworm/main/binary-amd64/Packages.xz"),
+        |name| !name.starts_with("libss") && !name.starts_with("libcom-err"),
+    )
 }
