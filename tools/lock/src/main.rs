@@ -26,17 +26,22 @@ Lock Debian package sets from signed archive indexes.
 For each manifest (JSON: sources, architectures, keyring, sets), debimage-lock downloads the
 InRelease of every suite (a dists/ suite, or a flat repository's directory: ./ or a path ending
 in /), or its Release and Release.gpg when there is no InRelease, and verifies the OpenPGP
-signature with the manifest's keyring (a file in the repository) as gpgv does: a signature counts only when its key (or signing subkey) is
-neither expired nor revoked, the signature has not expired and is not older than its key. It
-refuses a Release whose Valid-Until has passed or whose Date is more than 10 minutes ahead of
-this machine's clock, downloads each <component>/binary-<arch>/Packages index in the best form
-the Release lists (.xz, .bz2, .gz, then uncompressed) and checks its size and sha256 against the
-signed list, resolves every set for every architecture (the highest
-version across the suites; Depends and Pre-Depends when the set follows dependencies), checks
-the syntax of every field it locks (package names, Debian versions, architectures, file names
-inside the archive, sha256 sums), and writes <distribution>.lock.json beside the manifest
-(atomically; the bytes depend only on the manifest, the archive's state and, for the
-snapshot URLs, the lockfile it replaces).
+signature with the manifest's keyring (a file in the repository) as gpgv does: a signature
+counts only when its key (or signing subkey) is neither expired nor revoked, the signature has
+not expired and is not older than its key. It refuses a Release whose Valid-Until has passed or
+whose Date is more than 10 minutes ahead of this machine's clock, downloads each
+<component>/binary-<arch>/Packages index in the best form the Release lists (.xz, .bz2, .gz,
+then uncompressed) and checks its size and sha256 against the signed list, resolves every set
+for every architecture (the highest version across the suites; Depends and Pre-Depends when
+the set follows dependencies), checks the syntax of every field it locks (package names,
+Debian versions, architectures, file names inside the archive, sha256 sums), and writes
+<distribution>.lock.json beside the manifest (atomically; the bytes depend only on the manifest,
+the archive's state and, for the snapshot URLs, the lockfile it replaces).
+
+A source may list the architectures it is looked up for (architectures: [amd64]); a set may
+be pinned to a suite (suite: bookworm-backports: its packages from there, each dependency from
+there when it has a fitting version); a suite whose Release says NotAutomatic (backports)
+serves only the sets pinned to it.
 
 Each package gets its download URLs in the order Bazel tries them: the archive's pool, the
 source's mirrors (\"mirrors\" in the manifest), then snapshot.debian.org
