@@ -1,6 +1,7 @@
 //! `debimage-lock`: resolve the package sets of manifests against Debian's signed archive
 //! indexes and write (or `--check`) their lockfiles.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -14,6 +15,7 @@ use debimage_lock::openpgp::Keyring;
 use debimage_lock::packages::{self, Compression, Package};
 use debimage_lock::release::Release;
 use debimage_lock::resolve::{resolve_pinned, Index};
+use debimage_lock::snapshot;
 use sha2::Digest;
 
 const ABOUT: &str = "Lock Debian package sets from signed archive indexes";
@@ -24,23 +26,42 @@ Lock Debian package sets from signed archive indexes.
 For each manifest (JSON: sources, architectures, keyring, sets), debimage-lock downloads the
 InRelease of every suite (a dists/ suite, or a flat repository's directory: ./ or a path ending
 in /), or its Release and Release.gpg when there is no InRelease, and verifies the OpenPGP
-signature with the manifest's keyring (a file in the repository) as gpgv does: a signature counts only when its key (or signing subkey) is
-neither expired nor revoked, the signature has not expired and is not older than its key. It
-refuses a Release whose Valid-Until has passed or whose Date is more than 10 minutes ahead of
-this machine's clock, downloads each <component>/binary-<arch>/Packages index in the best form
-the Release lists (.xz, .bz2, .gz, then uncompressed) and checks its size and sha256 against the
-signed list, resolves every set for every architecture (the highest
-version across the suites; Depends and Pre-Depends when the set follows dependencies), checks
-the syntax of every field it locks (package names, Debian versions, architectures, file names
-inside the archive, sha256 sums), and writes <distribution>.lock.json beside the manifest
-(atomically; the bytes depend only on the manifest and the archive's state).
+signature with the manifest's keyring (a file in the repository) as gpgv does: a signature
+counts only when its key (or signing subkey) is neither expired nor revoked, the signature has
+not expired and is not older than its key. It refuses a Release whose Valid-Until has passed or
+whose Date is more than 10 minutes ahead of this machine's clock, downloads each
+<component>/binary-<arch>/Packages index in the best form the Release lists (.xz, .bz2, .gz,
+then uncompressed) and checks its size and sha256 against the signed list, resolves every set
+for every architecture (the highest version across the suites; Depends and Pre-Depends when
+the set follows dependencies), checks the syntax of every field it locks (package names,
+Debian versions, architectures, file names inside the archive, sha256 sums), and writes
+<distribution>.lock.json beside the manifest (atomically; the bytes depend only on the manifest,
+the archive's state and, for the snapshot URLs, the lockfile it replaces).
+
+A source may list the architectures it is looked up for (architectures: [amd64]); a set may
+be pinned to a suite (suite: bookworm-backports: its packages from there, each dependency from
+there when it has a fitting version); a suite whose Release says NotAutomatic (backports)
+serves only the sets pinned to it.
+
+Each package gets its download URLs in the order Bazel tries them: the archive's pool, the
+source's mirrors (\"mirrors\" in the manifest), then snapshot.debian.org
+(https://snapshot.debian.org/archive/<archive>/<YYYYMMDDTHHMMSSZ>/pool/...), which keeps
+every file Debian ever published. The timestamp is 12 hours after the Date of the Release
+the package was locked from (the snapshot import at or before that Date may predate the
+Release; one 12 hours later has seen it, and still has every file it lists); a package the
+lockfile already pins at the same sha256 keeps its timestamp, so that a re-lock changes only
+what the archive changed. \"snapshot\": \"none\" in the manifest leaves these URLs out, a
+timestamp there names one snapshot for every package.
+
+When a lockfile changes (or, with --check, would change), a summary goes to stdout: the
+packages whose version changed (old -> new, from which suite, on which architectures;
+security updates first and marked [security]), those added and removed, and other changed
+entries, as a Markdown list, e.g. for the body of an automated pull request. Progress goes to
+stderr: one line per suite, one per index fetched and parsed, one summary per manifest.
 
 Authenticated sources: the login and password for a host come from a netrc file (--netrc,
 else $NETRC, else ~/.netrc), as Bazel's downloader takes them; a manifest URL with
 user:password@ is refused, so no secret reaches a lockfile.
-
-Progress goes to stderr: one line per suite, one per index fetched and parsed, one summary
-per manifest.
 
 Exit status: 0 success (with --check: every lockfile is up to date), 1 with --check when a
 lockfile is missing or would change, 2 on errors.";
@@ -53,10 +74,15 @@ struct Cli {
     #[arg(value_name = "MANIFEST")]
     manifests: Vec<PathBuf>,
 
-    /// Write nothing; exit 1, with a summary of added, removed and changed packages, when a
-    /// lockfile is missing or would change.
-    #[arg(long)]
+    /// Write nothing; exit 1, with a summary of the changes (on stdout), when a lockfile is
+    /// missing or would change.
+    #[arg(long, conflicts_with = "update")]
     check: bool,
+
+    /// Write the lockfiles and print a summary of what changed on stdout (the default; the
+    /// flag only says so, e.g. in a scheduled job).
+    #[arg(long)]
+    update: bool,
 
     /// Where downloaded Packages indexes are kept, by sha256
     /// [default: $XDG_CACHE_HOME/debimage-lock or ~/.cache/debimage-lock].
@@ -125,11 +151,54 @@ fn run(cli: &Cli) -> Result<bool> {
     let mut up_to_date = true;
     for path in &manifests {
         let manifest = LoadedManifest::load(path)?;
-        let lockfile =
-            lock(&manifest, &fetcher, cli, now).with_context(|| format!("{}", path.display()))?;
-        up_to_date &= write_or_check(&manifest, &lockfile, cli.check)?;
+        let previous = Previous::read(&manifest.lockfile_path())?;
+        let lockfile = lock(&manifest, previous.lock.as_ref(), &fetcher, cli, now)
+            .with_context(|| format!("{}", path.display()))?;
+        let shown = shown_path(&manifest.lockfile_path(), workspace.as_deref());
+        up_to_date &= write_or_check(&manifest, &previous, &lockfile, &shown, cli.check)?;
     }
     Ok(up_to_date)
+}
+
+/// The lockfile a run replaces, as bytes and (when it parses) as a lock.
+struct Previous {
+    bytes: Option<Vec<u8>>,
+    lock: Option<Lockfile>,
+}
+
+impl Previous {
+    fn read(path: &Path) -> Result<Self> {
+        let bytes = match std::fs::read(path) {
+            Ok(bytes) => bytes,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Self {
+                    bytes: None,
+                    lock: None,
+                })
+            }
+            Err(err) => return Err(err).with_context(|| format!("cannot read {}", path.display())),
+        };
+        let lock = match Lockfile::from_bytes(&bytes, &path.display().to_string()) {
+            Ok(lock) => Some(lock),
+            Err(err) => {
+                progress(format_args!("{err} (replaced as if there were none)"));
+                None
+            }
+        };
+        Ok(Self {
+            bytes: Some(bytes),
+            lock,
+        })
+    }
+}
+
+/// A lockfile's path as the summary names it: relative to the workspace under `bazel run`.
+fn shown_path(path: &Path, workspace: Option<&Path>) -> String {
+    workspace
+        .and_then(|root| path.strip_prefix(root).ok())
+        .unwrap_or(path)
+        .display()
+        .to_string()
 }
 
 fn default_manifests(root: &Path) -> Result<Vec<PathBuf>> {
@@ -167,6 +236,8 @@ struct Suite<'m> {
     release: Release,
     /// The InRelease (or Release) the file list comes from, for messages.
     release_url: String,
+    /// Where snapshot.debian.org keeps this state of the suite (see `Manifest::snapshot_root`).
+    snapshot_root: Option<String>,
 }
 
 /// A decompressed, verified Packages index.
@@ -176,7 +247,13 @@ struct IndexText<'m> {
     text: String,
 }
 
-fn lock(loaded: &LoadedManifest, fetcher: &Fetcher, cli: &Cli, now: i64) -> Result<Lockfile> {
+fn lock(
+    loaded: &LoadedManifest,
+    previous: Option<&Lockfile>,
+    fetcher: &Fetcher,
+    cli: &Cli,
+    now: i64,
+) -> Result<Lockfile> {
     let started = Instant::now();
     let manifest = &loaded.manifest;
     let keyring_path = loaded.keyring_path();
@@ -187,7 +264,9 @@ fn lock(loaded: &LoadedManifest, fetcher: &Fetcher, cli: &Cli, now: i64) -> Resu
     let mut suites = Vec::new();
     for source in &manifest.sources {
         for suite in &source.suites {
-            suites.push(fetch_release(fetcher, &keyring, source, suite, cli, now)?);
+            suites.push(fetch_release(
+                fetcher, &keyring, manifest, source, suite, cli, now,
+            )?);
         }
     }
 
@@ -200,7 +279,7 @@ fn lock(loaded: &LoadedManifest, fetcher: &Fetcher, cli: &Cli, now: i64) -> Resu
         let results: Vec<Result<ArchLock>> = std::thread::scope(|scope| {
             let workers: Vec<_> = batch
                 .iter()
-                .map(|arch| scope.spawn(|| lock_arch(fetcher, &suites, manifest, arch)))
+                .map(|arch| scope.spawn(|| lock_arch(fetcher, &suites, manifest, previous, arch)))
                 .collect();
             workers
                 .into_iter()
@@ -245,8 +324,19 @@ fn lock_arch(
     fetcher: &Fetcher,
     suites: &[Suite<'_>],
     manifest: &Manifest,
+    previous: Option<&Lockfile>,
     arch: &str,
 ) -> Result<ArchLock> {
+    // The snapshot.debian.org root each file of the previous lock named, by (name, sha256).
+    let previous_roots: BTreeMap<(&str, &str), &str> = previous
+        .into_iter()
+        .flat_map(|lock| &lock.packages)
+        .filter(|p| p.for_arch == arch)
+        .filter_map(|p| {
+            let root = p.urls.iter().find_map(|u| snapshot::root_of(u))?;
+            Some(((p.name.as_str(), p.sha256.as_str()), root))
+        })
+        .collect();
     let texts = fetch_indexes(fetcher, suites, arch)?;
     let mut parsed: Vec<(&IndexText, Vec<Package>)> = Vec::new();
     for index in &texts {
@@ -289,6 +379,18 @@ fn lock_arch(
             debimage_lock::fields::filename(p.filename).with_context(|| {
                 format!("{origin}: package {} {} for {arch}", p.name, p.version)
             })?;
+            let suite = suites
+                .iter()
+                .find(|s| {
+                    s.base_url == selection.candidate.base_url
+                        && s.name == selection.candidate.suite
+                })
+                .context("a resolved package names a suite that was not fetched")?;
+            let snapshot_root = keep_snapshot_root(
+                manifest,
+                suite.snapshot_root.as_deref(),
+                previous_roots.get(&(p.name, p.sha256)).copied(),
+            );
             let package = LockedPackage {
                 name: p.name.to_string(),
                 version: p.version.to_string(),
@@ -296,7 +398,7 @@ fn lock_arch(
                 for_arch: arch.to_string(),
                 sha256: p.sha256.to_string(),
                 size: p.size,
-                urls: manifest.urls(selection.candidate.base_url, p.filename),
+                urls: suite.source.urls(p.filename, snapshot_root),
                 source: p.source.to_string(),
                 suite: selection.candidate.suite.to_string(),
                 depends: selection.depends.iter().map(|d| d.to_string()).collect(),
@@ -307,6 +409,26 @@ fn lock_arch(
         }
     }
     Ok(locked)
+}
+
+/// The snapshot.debian.org root of a package's URLs: the one the previous lock gave the same
+/// file when it is of the same archive and the manifest asks for automatic snapshots (that
+/// snapshot has the file, and a re-lock then changes only what the archive changed), else the
+/// suite's.
+fn keep_snapshot_root<'a>(
+    manifest: &Manifest,
+    current: Option<&'a str>,
+    previous: Option<&'a str>,
+) -> Option<&'a str> {
+    let archive = |root: &'a str| root.rsplit_once('/').map(|(archive, _)| archive);
+    match (current, previous) {
+        (Some(current), Some(previous))
+            if manifest.snapshot_is_automatic() && archive(current) == archive(previous) =>
+        {
+            Some(previous)
+        }
+        _ => current,
+    }
 }
 
 /// For messages: the suites whose source's `architectures` leave `arch` out.
@@ -339,6 +461,7 @@ fn not_looked_up(suites: &[Suite<'_>], arch: &str) -> String {
 fn fetch_release<'m>(
     fetcher: &Fetcher,
     keyring: &Keyring,
+    manifest: &Manifest,
     source: &'m Source,
     suite: &'m str,
     cli: &Cli,
@@ -419,11 +542,13 @@ fn fetch_release<'m>(
         "{label}: {file} of {date} verified (signed by {})",
         signers.join("; ")
     ));
+    let snapshot_root = manifest.snapshot_root(source, release.date);
     Ok(Suite {
         source,
         base_url,
         name: suite,
         components: &source.components,
+        snapshot_root,
         index_base,
         flat,
         release,
@@ -579,47 +704,52 @@ fn fetch_index<'m>(
 }
 
 /// Writes the lockfile, or with `check` compares it; false when the check finds it stale.
-fn write_or_check(loaded: &LoadedManifest, lockfile: &Lockfile, check: bool) -> Result<bool> {
+/// When it changes (or would), the summary of the changes goes to stdout.
+fn write_or_check(
+    loaded: &LoadedManifest,
+    previous: &Previous,
+    lockfile: &Lockfile,
+    shown: &str,
+    check: bool,
+) -> Result<bool> {
     let bytes = lockfile.to_bytes()?;
     let out = loaded.lockfile_path();
-    if !check {
-        write_atomically(&out, &bytes)
-            .with_context(|| format!("cannot write {}", out.display()))?;
-        progress(format_args!(
-            "wrote {} ({} bytes)",
-            out.display(),
-            bytes.len()
-        ));
-        return Ok(true);
-    }
-    let current = match std::fs::read(&out) {
-        Ok(current) => current,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-            progress(format_args!(
-                "{} is missing; run debimage-lock {}",
-                out.display(),
-                loaded.path.display()
-            ));
-            return Ok(false);
-        }
-        Err(err) => return Err(err).with_context(|| format!("cannot read {}", out.display())),
-    };
-    if current == bytes {
+    if previous.bytes.as_deref() == Some(bytes.as_slice()) {
         progress(format_args!("{} is up to date", out.display()));
         return Ok(true);
     }
-    match Lockfile::from_bytes(&current, &out.display().to_string()) {
-        Ok(old) => progress(format_args!(
-            "{} is out of date: {}",
+    let summary = match &previous.lock {
+        Some(old) => LockDiff::between(old, lockfile, |suite| {
+            loaded.manifest.is_security_suite(suite)
+        })
+        .to_string(),
+        None if previous.bytes.is_some() => format!(
+            "{} entries, replacing an unreadable lockfile",
+            lockfile.packages.len()
+        ),
+        None => format!("{} entries, a new lockfile", lockfile.packages.len()),
+    };
+    println!("{shown}: {summary}");
+    if check {
+        progress(format_args!(
+            "{} is {}; run debimage-lock {}",
             out.display(),
-            LockDiff::between(&old, lockfile)
-        )),
-        Err(err) => progress(format_args!(
-            "{} is out of date (and unreadable: {err})",
-            out.display()
-        )),
+            if previous.bytes.is_some() {
+                "out of date"
+            } else {
+                "missing"
+            },
+            loaded.path.display()
+        ));
+        return Ok(false);
     }
-    Ok(false)
+    write_atomically(&out, &bytes).with_context(|| format!("cannot write {}", out.display()))?;
+    progress(format_args!(
+        "wrote {} ({} bytes)",
+        out.display(),
+        bytes.len()
+    ));
+    Ok(true)
 }
 
 #[cfg(test)]
@@ -633,5 +763,6 @@ mod tests {
         let cli = Cli::try_parse_from(["debimage-lock", "a.json", "b.json", "--check"]).unwrap();
         assert_eq!(cli.manifests.len(), 2);
         assert!(cli.check && !cli.ignore_valid_until);
+        assert!(Cli::try_parse_from(["debimage-lock", "--check", "--update"]).is_err());
     }
 }

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::deps::{parse_one, DepError};
+use crate::snapshot;
 
 /// What is wrong with a manifest; `origin` names the file.
 #[derive(Debug, thiserror::Error)]
@@ -42,8 +43,10 @@ pub struct Manifest {
     /// Names the lock (`<distribution>.lock.json`) and the Bazel hub repository.
     pub distribution: String,
     pub sources: Vec<Source>,
-    /// A snapshot.debian.org timestamp (`20251115T000000Z`): each package gets a second URL
-    /// on snapshot.debian.org.
+    /// Fallback URLs on snapshot.debian.org: absent, null or `"auto"` for the snapshot that
+    /// follows each suite's Release (see [`crate::snapshot`]), a timestamp
+    /// (`20251115T000000Z`) for that one, `"none"` for none (an archive snapshot.debian.org
+    /// does not keep).
     #[serde(default)]
     pub snapshot: Option<String>,
     /// Debian architectures: amd64, arm64, armhf, s390x, ppc64el, ...
@@ -59,6 +62,10 @@ pub struct Manifest {
 pub struct Source {
     /// Archive root, e.g. `https://deb.debian.org/debian` (no trailing slash).
     pub url: String,
+    /// Other roots of the same archive (mirrors), tried in this order after `url` when a
+    /// package is downloaded; the indexes are read from `url` only.
+    #[serde(default)]
+    pub mirrors: Vec<String>,
     /// `dists/` suites (`bookworm`), or flat repositories' directories (`./`, `stable/`):
     /// their `InRelease` and `Packages` lie directly in `<url>/<directory>`.
     pub suites: Vec<String>,
@@ -77,6 +84,18 @@ impl Source {
         self.architectures
             .as_ref()
             .is_none_or(|list| list.iter().any(|a| a == arch))
+    }
+
+    /// The download URLs of a package file `filename` (`pool/...`) of this archive: the
+    /// archive itself, its mirrors, then `snapshot_root` (see [`Manifest::snapshot_root`]).
+    pub fn urls(&self, filename: &str, snapshot_root: Option<&str>) -> Vec<String> {
+        // A flat repository's index may name its files `./x.deb`.
+        let filename = filename.strip_prefix("./").unwrap_or(filename);
+        std::iter::once(self.url.as_str())
+            .chain(self.mirrors.iter().map(String::as_str))
+            .chain(snapshot_root)
+            .map(|root| format!("{root}/{filename}"))
+            .collect()
     }
 }
 
@@ -180,21 +199,15 @@ impl Manifest {
         let mut suites = BTreeSet::new();
         for source in &self.sources {
             let field = format!("sources ({})", source.url);
-            let Some(rest) = source
-                .url
-                .strip_prefix("https://")
-                .or_else(|| source.url.strip_prefix("http://"))
-            else {
-                return invalid(&field, "the URL must be http(s)".into());
-            };
-            if let Err(err) = crate::lockfile::check_url("url", &source.url) {
-                return invalid(&field, err.rule.to_string());
-            }
-            if rest.is_empty() || source.url.ends_with('/') || source.url.contains(['?', '#']) {
-                return invalid(
-                    &field,
-                    "the URL must be an archive root without a trailing slash".into(),
-                );
+            for url in std::iter::once(&source.url).chain(&source.mirrors) {
+                if let Err(problem) = check_archive_root(url) {
+                    let field = if *url == source.url {
+                        field.clone()
+                    } else {
+                        format!("{field}: mirror {url}")
+                    };
+                    return invalid(&field, problem.into());
+                }
             }
             if source.suites.is_empty() {
                 return invalid(&field, "needs suites".into());
@@ -229,15 +242,13 @@ impl Manifest {
             }
         }
         if let Some(snapshot) = &self.snapshot {
-            let b = snapshot.as_bytes();
-            let ok = b.len() == 16
-                && b[8] == b'T'
-                && b[15] == b'Z'
-                && b[..8].iter().chain(&b[9..15]).all(u8::is_ascii_digit);
-            if !ok {
+            if !matches!(snapshot.as_str(), "auto" | "none") && !snapshot::is_timestamp(snapshot) {
                 return invalid(
                     "snapshot",
-                    format!("{snapshot:?} is not a timestamp like 20251115T000000Z"),
+                    format!(
+                        "{snapshot:?} is not \"auto\", \"none\" or a timestamp like \
+                         20251115T000000Z"
+                    ),
                 );
             }
         }
@@ -318,21 +329,55 @@ impl Manifest {
         Ok(())
     }
 
-    /// The download URLs of a package file `filename` (`pool/...`) of the archive at
-    /// `base_url`: the archive itself, then snapshot.debian.org when a snapshot is set
-    /// (archive `debian`, `debian-security`, ... from the last component of the URL).
-    pub fn urls(&self, base_url: &str, filename: &str) -> Vec<String> {
-        // A flat repository's index may name its files `./x.deb`.
-        let filename = filename.strip_prefix("./").unwrap_or(filename);
-        let mut urls = vec![format!("{base_url}/{filename}")];
-        if let Some(timestamp) = &self.snapshot {
-            let archive = base_url.rsplit('/').next().unwrap_or("debian");
-            urls.push(format!(
-                "https://snapshot.debian.org/archive/{archive}/{timestamp}/{filename}"
-            ));
+    /// The snapshot.debian.org root of `source` (`https://snapshot.debian.org/archive/debian/
+    /// 20251115T120000Z`) for a suite whose Release is dated `release_date`, or none: when
+    /// `snapshot` is `"none"`, when the archive (the last component of the source's URL) is not
+    /// one snapshot.debian.org keeps, or, for `"auto"`, when the Release has no Date.
+    pub fn snapshot_root(&self, source: &Source, release_date: Option<i64>) -> Option<String> {
+        let archive = source.url.rsplit('/').next()?;
+        if !snapshot::ARCHIVES.contains(&archive) || source.url.contains("://snapshot.debian.org/")
+        {
+            return None;
         }
-        urls
+        let timestamp = match self.snapshot.as_deref() {
+            Some("none") => return None,
+            None | Some("auto") => snapshot::timestamp_after(release_date?),
+            Some(fixed) => fixed.to_string(),
+        };
+        Some(format!("{}{archive}/{timestamp}", snapshot::ROOT))
     }
+
+    /// Whether snapshot URLs follow each suite's Release (`snapshot` absent, null or "auto").
+    pub fn snapshot_is_automatic(&self) -> bool {
+        matches!(self.snapshot.as_deref(), None | Some("auto"))
+    }
+
+    /// Whether packages of `suite` are security updates: a `*-security` suite, or any suite of
+    /// a source whose archive is `debian-security`.
+    pub fn is_security_suite(&self, suite: &str) -> bool {
+        suite.ends_with("-security")
+            || self
+                .sources
+                .iter()
+                .any(|s| s.url.ends_with("/debian-security") && s.suites.iter().any(|n| n == suite))
+    }
+}
+
+/// An http(s) archive root without a trailing slash, query or fragment.
+fn check_archive_root(url: &str) -> Result<(), &'static str> {
+    let Some(rest) = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+    else {
+        return Err("the URL must be http(s)");
+    };
+    if let Err(err) = crate::lockfile::check_url("url", url) {
+        return Err(err.rule);
+    }
+    if rest.is_empty() || url.ends_with('/') || url.contains(['?', '#']) {
+        return Err("the URL must be an archive root without a trailing slash");
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -364,17 +409,60 @@ mod tests {
     fn parses_and_builds_urls() {
         let m = Manifest::parse(MANIFEST.as_bytes(), "m.json").unwrap();
         assert_eq!(m.sets["base"].packages[1], "libssl3 (>= 3.0)");
+        let security = &m.sources[1];
+        let root = m.snapshot_root(security, Some(0));
         assert_eq!(
-            m.urls("https://deb.debian.org/debian-security", "pool/updates/main/o/openssl/x.deb"),
+            security.urls("pool/updates/main/o/openssl/x.deb", root.as_deref()),
             [
                 "https://deb.debian.org/debian-security/pool/updates/main/o/openssl/x.deb",
                 "https://snapshot.debian.org/archive/debian-security/20251115T000000Z/pool/updates/main/o/openssl/x.deb"
             ]
         );
+        assert!(m.is_security_suite("bookworm-security"));
+        assert!(!m.is_security_suite("bookworm-updates"));
+        // Automatic: 12 hours after the Release's Date (Sat, 15 Nov 2025 09:04:14 UTC), mirrors
+        // before snapshot.debian.org.
+        let m = Manifest::parse(
+            serde_json::to_string(&serde_json::json!({
+                "distribution": "d",
+                "snapshot": "auto",
+                "sources": [{
+                    "url": "https://deb.debian.org/debian",
+                    "mirrors": ["http://mirror.example/debian", "https://m2.example/d/debian"],
+                    "suites": ["bookworm"], "components": ["main"]
+                }, {
+                    "url": "http://127.0.0.1:8080/vendor",
+                    "suites": ["stable"], "components": ["main"]
+                }],
+                "architectures": ["amd64"],
+                "keyring": "k.asc",
+                "sets": {"s": {"packages": ["a"], "follow_dependencies": false}}
+            }))
+            .unwrap()
+            .as_bytes(),
+            "m.json",
+        )
+        .unwrap();
+        let debian = &m.sources[0];
+        let root = m.snapshot_root(debian, Some(1_763_197_454));
+        assert_eq!(
+            debian.urls("pool/main/a/a.deb", root.as_deref()),
+            [
+                "https://deb.debian.org/debian/pool/main/a/a.deb",
+                "http://mirror.example/debian/pool/main/a/a.deb",
+                "https://m2.example/d/debian/pool/main/a/a.deb",
+                "https://snapshot.debian.org/archive/debian/20251115T210414Z/pool/main/a/a.deb",
+            ]
+        );
+        // No Date, or an archive snapshot.debian.org does not keep: no snapshot URL.
+        assert_eq!(m.snapshot_root(debian, None), None);
+        assert_eq!(m.snapshot_root(&m.sources[1], Some(0)), None);
+        let m = with("\"20251115T000000Z\"", "\"none\"").unwrap();
+        assert_eq!(m.snapshot_root(&m.sources[0], Some(0)), None);
         let m = with("\"20251115T000000Z\"", "null").unwrap();
         assert_eq!(
-            m.urls("http://m/debian", "pool/a.deb"),
-            ["http://m/debian/pool/a.deb"]
+            m.sources[0].urls("pool/a.deb", None),
+            ["https://deb.debian.org/debian/pool/a.deb"]
         );
         let loaded = LoadedManifest {
             manifest: m,
@@ -435,12 +523,19 @@ mod tests {
             (
                 "\"20251115T000000Z\"",
                 "\"2025-11-15\"",
-                "m.json: snapshot: \"2025-11-15\" is not a timestamp like 20251115T000000Z",
+                "m.json: snapshot: \"2025-11-15\" is not \"auto\", \"none\" or a timestamp like \
+                 20251115T000000Z",
             ),
             (
                 "https://deb.debian.org/debian\"",
                 "ftp://deb.debian.org/debian\"",
                 "m.json: sources (ftp://deb.debian.org/debian): the URL must be http(s)",
+            ),
+            (
+                "\"suites\": [\"bookworm-security\"]",
+                "\"mirrors\": [\"https://m.example/debian/\"], \"suites\": [\"bookworm-security\"]",
+                "m.json: sources (https://deb.debian.org/debian-security): mirror \
+                 https://m.example/debian/: the URL must be an archive root without a trailing slash",
             ),
             (
                 "[\"amd64\", \"arm64\"]",
