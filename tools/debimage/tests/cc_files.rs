@@ -17,28 +17,6 @@ fn debimage(dir: &Path, args: &[&str]) -> Output {
         .expect("debimage runs")
 }
 
-fn files_below(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).expect("read_dir") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let rel = path
-                    .strip_prefix(dir)
-                    .expect("prefix")
-                    .display()
-                    .to_string();
-                out.push((rel, std::fs::read(&path).expect("read")));
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
 #[test]
 fn headers_and_libraries_as_dpkg_unpacks_them() {
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -80,13 +58,13 @@ fn headers_and_libraries_as_dpkg_unpacks_them() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let headers = files_below(&dir.join("include"));
+    let headers = testdata::tree_bytes(&dir.join("include"));
     assert!(
         headers.iter().any(|(p, _)| p == "zlib.h"),
         "{:?}",
         headers.iter().map(|h| &h.0).collect::<Vec<_>>()
     );
-    assert_eq!(headers, files_below(&dir.join("root/usr/include")));
+    assert_eq!(headers, testdata::tree_bytes(&dir.join("root/usr/include")));
     // libz.so is a symlink of zlib1g-dev into zlib1g: dpkg's tree follows it too.
     assert!(
         std::fs::symlink_metadata(dir.join("root").join(lib).join("libz.so"))

@@ -100,28 +100,6 @@ fn build(dir: &Path) {
     );
 }
 
-fn tree_bytes(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).expect("read_dir") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let rel = path
-                    .strip_prefix(dir)
-                    .expect("prefix")
-                    .display()
-                    .to_string();
-                out.push((rel, std::fs::read(&path).expect("read")));
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
 #[test]
 fn layouts_pass_third_party_validators() {
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -304,7 +282,7 @@ fn same_bytes_twice_and_tampering_is_caught() {
     build(b.path());
     for out in ["amd64", "arm64", "index"] {
         assert!(
-            tree_bytes(&a.path().join(out)) == tree_bytes(&b.path().join(out)),
+            testdata::tree_bytes(&a.path().join(out)) == testdata::tree_bytes(&b.path().join(out)),
             "{out} differs"
         );
     }
@@ -912,7 +890,7 @@ fn import_picks_one_platform_of_an_index() {
         let arm64 = read_json(&dir.join("arm64/index.json"));
         let digest = std::fs::read_to_string(dir.join(format!("{out}.digest"))).expect("digest");
         assert_eq!(arm64["manifests"][0]["digest"], digest.as_str());
-        assert!(tree_bytes(&dir.join(out)) == tree_bytes(&dir.join("arm-a")));
+        assert!(testdata::tree_bytes(&dir.join(out)) == testdata::tree_bytes(&dir.join("arm-a")));
     }
     // The v8 that arm64 implies matches too, and the result is an image other tools read.
     debimage_in(
@@ -933,7 +911,7 @@ fn import_picks_one_platform_of_an_index() {
             "arm-c",
         ],
     );
-    assert!(tree_bytes(&dir.join("arm-c")) == tree_bytes(&dir.join("arm-a")));
+    assert!(testdata::tree_bytes(&dir.join("arm-c")) == testdata::tree_bytes(&dir.join("arm-a")));
     let inspect = run(dir, "skopeo", &["inspect", "oci:arm-c:latest"]);
     assert!(inspect.contains("\"Architecture\": \"arm64\""), "{inspect}");
     run(
