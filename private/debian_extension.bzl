@@ -1,6 +1,6 @@
 """Implementation of the `debian` module extension: lockfiles to pinned, lazy downloads."""
 
-load("@bazel_tools//tools/build_defs/repo:http.bzl", "http_file")
+load(":deb_file.bzl", "deb_file")
 load(":lockfile.bzl", "hub_build_files", "lockfile_errors", "repo_safe", "spoke_name")
 
 def _deb_hub_impl(rctx):
@@ -34,12 +34,14 @@ def _declare_locks(module_ctx, only_module = None):
                 fail(problem)
             packages = data["packages"]
             for p in packages:
-                # Credentials never come from the lockfile: http_file sends those of the
-                # netrc file (the tag's, else $NETRC, else ~/.netrc) for each URL's host, and
-                # Bazel's --credential_helper applies to every download by itself.
-                http_file(
+                # Credentials never come from the lockfile: deb_file sends those of the
+                # netrc file (the tag's, else $NETRC, else ~/.netrc) for each URL's host, as
+                # http_file does, and Bazel's --credential_helper applies to every download by
+                # itself. The URLs (pool, mirrors, snapshot.debian.org) are tried in order.
+                deb_file(
                     name = spoke_name(lock.name, p),
                     downloaded_file_path = "%s_%s_%s.deb" % (p["name"], repo_safe(p["version"]), p["arch"]),
+                    package = "%s %s for %s (%s)" % (p["name"], p["version"], p["for_arch"], lock.lockfile),
                     sha256 = p["sha256"],
                     urls = p["urls"],
                     netrc = lock.netrc,
