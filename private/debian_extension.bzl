@@ -81,7 +81,14 @@ _lock = tag_class(
 
 debian = module_extension(
     implementation = _debian_impl,
-    doc = "Declares one sha256-pinned download per locked .deb (fetched only when a build needs it) and a hub repository per lockfile.",
+    doc = """Declares one sha256-pinned download per locked .deb (fetched only when a build needs it) and a hub repository per lockfile.
+
+Each package is downloaded from the first of its lockfile `urls` that serves the pinned sha256,
+in order: the archive's pool, the manifest's `mirrors`, then snapshot.debian.org (see the
+README, "Fallback URLs"). Bazel's downloader config (`--experimental_downloader_config`,
+`--downloader_config` from Bazel 8) rewrites them, e.g. to a company mirror. When no URL
+serves the pinned bytes, the error names the package, its lockfile and every URL.
+""",
     tag_classes = {"lock": _lock},
 )
 
