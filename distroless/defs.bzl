@@ -4,6 +4,9 @@ Load from `@rules_debimage//distroless:defs.bzl`. Every rule and macro here make
 (a `LayerInfo`: gzip tar, digests, listing) except where it says otherwise.
 """
 
+load("//private:accounts_layer.bzl", _accounts_layer = "accounts_layer")
+load("//private:cacerts_layer.bzl", _cacerts_layer = "cacerts_layer")
+load("//private:cc_deb_library.bzl", _cc_deb_library = "cc_deb_library")
 load("//private:deb_layer.bzl", _deb_layer = "deb_layer")
 load("//private:deb_package.bzl", _DebInfo = "DebInfo")
 load("//private:docker_archive.bzl", _docker_archive = "docker_archive")
@@ -51,6 +54,9 @@ def distroless_image(
         cmd = [],
         labels = {},
         annotations = {},
+        source = None,
+        base_name = None,
+        version_annotations = {},
         exposed_ports = [],
         tag = "latest",
         repository = None,
@@ -70,6 +76,14 @@ def distroless_image(
     (see `oci_push`; tagged `manual`, so `//...` does not build them); with `--key`, they sign
     it and attest its SBOM.
 
+    Annotations (where upstream distroless and the OCI image spec put them): each image's
+    manifest has `annotations`, `source`, `base_name`, `version_annotations` and, on a base,
+    `org.opencontainers.image.base.digest`; the index has `annotations` and `source`. With
+    `--@rules_debimage//distroless:revision=COMMIT`, the images and indexes of the main
+    repository (the module being built, not the modules it depends on) also have
+    `org.opencontainers.image.revision`. None of them goes into the config's Labels, which
+    images built on this one would inherit.
+
     `{arch}` in `base` and `layers` is replaced by the Debian architecture and `{oci_arch}` by
     the OCI one, so that `":libc6_{arch}"` picks each architecture's package layer and
     `"//static:debian12_{oci_arch}"` each architecture's base image.
@@ -86,8 +100,18 @@ def distroless_image(
       workdir: working directory.
       entrypoint: entrypoint; an empty list keeps the base image's.
       cmd: command; an empty list keeps the base image's (reset by a new entrypoint).
-      labels: image config labels.
+      labels: image config labels (inherited by images built on this one).
       annotations: manifest and index annotations.
+      source: `org.opencontainers.image.source` of the images and the index: the URL of their
+        source, e.g. your repository (this repository's images have its URL). None: none.
+      base_name: `org.opencontainers.image.base.name` of each image: a reference to its base
+        image (e.g. `gcr.io/distroless/cc-debian12:nonroot`; may contain `{arch}`/`{oci_arch}`);
+        only with a `base`. An image on a base always has `org.opencontainers.image.base.digest`,
+        the base manifest's digest.
+      version_annotations: manifest annotation -> a locked package (may contain `{arch}`, e.g.
+        `{"com.google.distroless.python.version": "@debian12//python3.11-minimal:{arch}"}`):
+        the annotation is that package's upstream version as the lock has it (`3.11.2` of
+        `3.11.2-6+deb12u9`). Each architecture's image has its own package's.
       exposed_ports: e.g. ["8080/tcp"].
       tag: the tag recorded in the layouts' index.json.
       repository: the repository in docker-archive tags; default: the package path.
@@ -108,6 +132,7 @@ def distroless_image(
             annotations = annotations,
             architecture = oci_arch,
             base = image_base,
+            base_name = expand(base_name) if base_name else None,
             cmd = cmd,
             entrypoint = entrypoint,
             env = env,
@@ -115,8 +140,10 @@ def distroless_image(
             labels = labels,
             layers = [expand(layer) for layer in layers],
             tag = "%s-%s" % (tag, oci_arch),
+            source = source,
             user = user,
             variant = variant,
+            version_annotations = {expand(package): key for key, package in version_annotations.items()},
             workdir = workdir,
             **kwargs
         )
@@ -151,6 +178,7 @@ def distroless_image(
         name = name,
         annotations = annotations,
         images = images,
+        source = source,
         tag = tag,
         **kwargs
     )
@@ -159,6 +187,55 @@ def distroless_image(
         name = name + "_sbom",
         images = images,
         lock = lock,
+        **kwargs
+    )
+
+def cc_deb_library(name, debs, architectures, libraries = [], linkstatic = True, **kwargs):
+    """A locked `-dev` package's headers and libraries as a `cc_library`-like target (CcInfo).
+
+    For each Debian architecture `A`, `<name>_A` (the `cc_deb_library` rule: headers from
+    `/usr/include` and `/usr/include/<triplet>`, `lib<name>.a` or `.so` from
+    `/usr/lib/<triplet>`), and `<name>`, the one for the target platform (`--platforms`, as
+    `<image>_for_platform`): what `cc_binary`/`cc_library`/`cc_test` `deps` take.
+
+        cc_deb_library(
+            name = "zlib",
+            architectures = ["amd64", "arm64"],
+            debs = ["@mydeps//zlib1g-dev:{arch}", "@mydeps//zlib1g:{arch}"],
+            libraries = ["z"],
+        )
+
+    Args:
+      name: target name of the library for the target platform.
+      debs: the -dev package and the runtime packages its library symlinks point into, as
+        locked packages; `{arch}` is replaced by each Debian architecture.
+      architectures: Debian architectures: amd64, arm64, armhf, s390x, ppc64el, riscv64, i386.
+      libraries: library names to link (`z` for libz), from `/usr/lib/<triplet>`.
+      linkstatic: link `lib<name>.a`; False: `lib<name>.so`, whose soname the binary then
+        loads at run time from where it runs (e.g. the image's runtime package).
+      **kwargs: common attributes (visibility, tags, testonly).
+    """
+    by_platform = {}
+    for arch in architectures:
+        _cc_deb_library(
+            name = "%s_%s" % (name, arch),
+            architecture = arch,
+            debs = [deb.format(arch = arch) for deb in debs],
+            libraries = libraries,
+            linkstatic = linkstatic,
+            **kwargs
+        )
+        for cpu in PLATFORM_CPUS[arch]:
+            by_platform[platform_setting(cpu)] = "%s_%s" % (name, arch)
+    native.alias(
+        name = name,
+        actual = select(
+            by_platform,
+            no_match_error = "%s: no library for the target platform (--platforms); there are for Linux on %s" % (
+                name,
+                ", ".join(["@platforms//cpu:" + cpu for arch in architectures for cpu in PLATFORM_CPUS[arch]]),
+            ),
+        ),
         **kwargs
     )
 
@@ -190,7 +267,7 @@ def passwd(name, users, **kwargs):
         ':' or newlines; names and uids must be unique.
       **kwargs: common attributes.
     """
-    _files_layer(name = name, passwd = [json.encode(u) for u in users], **kwargs)
+    _accounts_layer(name = name, passwd = [json.encode(u) for u in users], **kwargs)
 
 def group(name, groups, **kwargs):
     """/etc/group (0644, root-owned) from group dicts.
@@ -200,7 +277,7 @@ def group(name, groups, **kwargs):
       groups: dicts `{name, gid, members: [user names]}`, in file order.
       **kwargs: common attributes.
     """
-    _files_layer(name = name, group = [json.encode(g) for g in groups], **kwargs)
+    _accounts_layer(name = name, group = [json.encode(g) for g in groups], **kwargs)
 
 def home(name, dirs, **kwargs):
     """Home (or any) directories with their owner and mode.
@@ -228,7 +305,7 @@ def cacerts(name, deb, java_truststore = False, **kwargs):
       java_truststore: also write /etc/ssl/certs/java/cacerts (PKCS#12, password "changeit").
       **kwargs: common attributes.
     """
-    _files_layer(name = name, cacerts = deb, java_truststore = java_truststore, **kwargs)
+    _cacerts_layer(name = name, deb = deb, java_truststore = java_truststore, **kwargs)
 
 def os_release(name, fields, path = "/usr/lib/os-release", **kwargs):
     """An os-release file (0644) from ordered fields.

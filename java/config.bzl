@@ -19,6 +19,10 @@ JAVA17_LOCALE_FILES = [
 
 JAVA17_ENTRYPOINT = ["/usr/bin/java", "-jar"]
 
+# Upstream's annotation of the Java version: the JRE package's (the JDK's in debug variants
+# that have one), from the lock.
+JAVA_VERSION_ANNOTATION = "com.google.distroless.java.version"
+
 # The root of debian/debian12.json's java17 set.
 JAVA17_ROOTS = ["openjdk-17-jre-headless"]
 

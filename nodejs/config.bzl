@@ -40,6 +40,9 @@ NODEJS_PACKAGES = [
 # /usr/bin/node, linked from there so that commands written for upstream work.
 NODEJS_ENTRYPOINT = ["/nodejs/bin/node"]
 
+# Upstream's annotation of the Node.js version (Debian's nodejs package's, from the lock).
+NODEJS_VERSION_ANNOTATION = "com.google.distroless.nodejs.version"
+
 def nodejs_file_checks(
         arch,  # @unused: the same checks on every architecture
         debug):

@@ -1,6 +1,6 @@
 """Implementation of the `debian` module extension: lockfiles to pinned, lazy downloads."""
 
-load("@bazel_tools//tools/build_defs/repo:http.bzl", "http_file")
+load(":deb_file.bzl", "deb_file")
 load(":lockfile.bzl", "hub_build_files", "lockfile_errors", "repo_safe", "spoke_name")
 
 def _deb_hub_impl(rctx):
@@ -34,11 +34,18 @@ def _declare_locks(module_ctx, only_module = None):
                 fail(problem)
             packages = data["packages"]
             for p in packages:
-                http_file(
+                # Credentials never come from the lockfile: deb_file sends those of the
+                # netrc file (the tag's, else $NETRC, else ~/.netrc) for each URL's host, as
+                # http_file does, and Bazel's --credential_helper applies to every download by
+                # itself. The URLs (pool, mirrors, snapshot.debian.org) are tried in order.
+                deb_file(
                     name = spoke_name(lock.name, p),
                     downloaded_file_path = "%s_%s_%s.deb" % (p["name"], repo_safe(p["version"]), p["arch"]),
+                    package = "%s %s for %s (%s)" % (p["name"], p["version"], p["for_arch"], lock.lockfile),
                     sha256 = p["sha256"],
                     urls = p["urls"],
+                    netrc = lock.netrc,
+                    auth_patterns = lock.auth_patterns,
                 )
             _deb_hub(
                 name = lock.name,
@@ -65,14 +72,23 @@ def _image_locks_impl(module_ctx):
 _lock = tag_class(
     doc = "A lockfile written by debimage-lock.",
     attrs = {
+        "auth_patterns": attr.string_dict(doc = "As http_file's: per host, an Authorization header pattern (`Bearer <password>`) filled in from the netrc file's login and password for that host. Empty: basic authentication."),
         "lockfile": attr.label(mandatory = True, allow_single_file = [".json"], doc = "The lockfile (`<distribution>.lock.json`) written by debimage-lock from a manifest."),
         "name": attr.string(mandatory = True, doc = "The hub repository's name, e.g. debian12."),
+        "netrc": attr.string(doc = "Absolute path of a netrc file with the logins and passwords of authenticated sources. Empty: `$NETRC`, else `~/.netrc` (as http_file). Bazel's `--credential_helper` applies as well, without this."),
     },
 )
 
 debian = module_extension(
     implementation = _debian_impl,
-    doc = "Declares one sha256-pinned download per locked .deb (fetched only when a build needs it) and a hub repository per lockfile.",
+    doc = """Declares one sha256-pinned download per locked .deb (fetched only when a build needs it) and a hub repository per lockfile.
+
+Each package is downloaded from the first of its lockfile `urls` that serves the pinned sha256,
+in order: the archive's pool, the manifest's `mirrors`, then snapshot.debian.org (see the
+README, "Fallback URLs"). Bazel's downloader config (`--experimental_downloader_config`,
+`--downloader_config` from Bazel 8) rewrites them, e.g. to a company mirror. When no URL
+serves the pinned bytes, the error names the package, its lockfile and every URL.
+""",
     tag_classes = {"lock": _lock},
 )
 

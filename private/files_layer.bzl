@@ -21,16 +21,6 @@ def _files_layer_impl(ctx):
         fail("file_modes: %s not among the paths of `files`" % unknown)
 
     args = ctx.actions.args()
-    for flag, values in [("--passwd", ctx.attr.passwd), ("--group", ctx.attr.group)]:
-        if values:
-            data = json_file(ctx, flag[2:], [json.decode(v) for v in values])
-            args.add(flag, data)
-            inputs.append(data)
-    if ctx.file.cacerts:
-        args.add("--cacerts", ctx.file.cacerts)
-        inputs.append(ctx.file.cacerts)
-        if ctx.attr.java_truststore:
-            args.add("--java-truststore")
     if entries:
         data = json_file(ctx, "entries", entries)
         args.add("--entries", data)
@@ -39,12 +29,8 @@ def _files_layer_impl(ctx):
 
 files_layer = rule(
     implementation = _files_layer_impl,
-    doc = "Generated system files and declared entries as one layer. Used through the macros of //distroless.",
+    doc = "Declared files, directories and symlinks as one layer. Used through the `files_layer` macro of //distroless.",
     attrs = DEBIMAGE_ATTRS | {
-        "cacerts": attr.label(
-            doc = "The ca-certificates .deb: its certificates become /etc/ssl/certs/ca-certificates.crt.",
-            allow_single_file = [".deb"],
-        ),
         "entries": attr.string_list(
             doc = "JSON objects: {path, type: file|directory|symlink, mode, uid, gid, content, target}.",
         ),
@@ -55,10 +41,5 @@ files_layer = rule(
             doc = "Files to copy into the layer: label -> absolute path in the image.",
             allow_files = True,
         ),
-        "group": attr.string_list(doc = "JSON objects {name, gid, members} for /etc/group."),
-        "java_truststore": attr.bool(
-            doc = "With cacerts: also /etc/ssl/certs/java/cacerts (PKCS#12, password changeit).",
-        ),
-        "passwd": attr.string_list(doc = "JSON objects {name, uid, gid, gecos, home, shell} for /etc/passwd."),
     },
 )

@@ -68,6 +68,21 @@ def _check_word(text):
         return "letters, digits, -, _ and ."
     return None
 
+def _check_suite(text):
+    """A suite name (as _check_word), or a flat repository's directory: ./ or word/.../."""
+    if type(text) != "string" or not text or len(text) > 128:
+        return _SUITE_RULE
+    if not text.endswith("/"):
+        return _SUITE_RULE if _check_word(text) else None
+    if text == "./":
+        return None
+    for part in text[:-1].split("/"):
+        if part in (".", "..") or _check_word(part):
+            return _SUITE_RULE
+    return None
+
+_SUITE_RULE = "a suite is letters, digits, -, _ and . (or, for a flat repository, ./ or a relative directory ending in /)"
+
 def _check_url(url):
     """An http(s) URL of printable ASCII, no quotes or spaces, no . or .. path segments."""
     if type(url) != "string" or len(url) > 2048:
@@ -81,6 +96,8 @@ def _check_url(url):
     if not rest or not _only(url, _URL_CHARS):
         return "a URL is printable ASCII without quotes, backslashes, <>{}|^` or spaces"
     path = rest.split("?")[0].split("#")[0]
+    if "@" in path.split("/")[0]:
+        return "a URL has no user:password@ (use a netrc file or a credential helper)"
     for segment in path.split("/")[1:]:
         if segment in (".", ".."):
             return "a URL has no . or .. path segments"
@@ -119,7 +136,7 @@ _PACKAGE_FIELDS = {
     "sha256": _check_sha256,
     "size": _check_size,
     "source": _check_package_name,
-    "suite": _check_word,
+    "suite": _check_suite,
     "urls": _check_urls,
     "version": _check_version,
 }

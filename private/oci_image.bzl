@@ -1,5 +1,7 @@
 """Implementation of oci_image: layers (and a base image) as one single-platform OCI image."""
 
+load(":annotations.bzl", "BASE_NAME", "SOURCE_ATTRS", "source_annotations", "version_annotations")
+load(":deb_package.bzl", "DebInfo")
 load(":debimage_tool.bzl", "DEBIMAGE_TOOL")
 load(":providers.bzl", "ImageInfo", "LayerInfo")
 
@@ -24,8 +26,13 @@ def _oci_image_impl(ctx):
     layout = ctx.actions.declare_directory(ctx.label.name)
     digest = ctx.actions.declare_file(ctx.label.name + ".digest")
     spec = ctx.actions.declare_file(ctx.label.name + ".spec.json")
+    annotations = version_annotations(ctx, source_annotations(ctx, ctx.attr.annotations))
+    if ctx.attr.base_name:
+        if not ctx.attr.base:
+            fail("%s: base_name %r is given, but there is no base" % (ctx.label, ctx.attr.base_name))
+        annotations[BASE_NAME] = ctx.attr.base_name
     fields = {
-        "annotations": ctx.attr.annotations,
+        "annotations": annotations,
         "architecture": ctx.attr.architecture,
         "env": ctx.attr.env,
         "exposed_ports": ctx.attr.exposed_ports,
@@ -100,9 +107,15 @@ def _oci_image_impl(ctx):
 
 oci_image = rule(
     implementation = _oci_image_impl,
-    doc = "A single-platform OCI image layout; usually made by `distroless_image`.",
+    doc = """A single-platform OCI image layout; usually made by `distroless_image`.
+
+Its manifest's annotations: `annotations`, `source`, `base_name`, `version_annotations`, on a
+base `org.opencontainers.image.base.digest` (the base's manifest digest), and for a target of
+the main repository built with `--@rules_debimage//distroless:revision=COMMIT`,
+`org.opencontainers.image.revision`.""",
     attrs = {
         "annotations": attr.string_dict(doc = "Manifest annotations."),
+        "base_name": attr.string(doc = "`org.opencontainers.image.base.name`: a reference to the base image (e.g. `gcr.io/distroless/cc-debian12:nonroot`); only with a base, whose manifest digest `org.opencontainers.image.base.digest` always names."),
         "architecture": attr.string(mandatory = True, doc = "OCI architecture (amd64, arm64, arm, ...)."),
         "base": attr.label(providers = [ImageInfo], doc = "An image whose layers and configuration come first."),
         "clear_entrypoint": attr.bool(doc = "Set entrypoint and cmd exactly as given, even when empty."),
@@ -115,8 +128,12 @@ oci_image = rule(
         "tag": attr.string(doc = "org.opencontainers.image.ref.name in index.json."),
         "user": attr.string(doc = "The user to run as (name or uid, optionally `:group`); empty keeps the base's."),
         "variant": attr.string(doc = "OCI platform variant (v8 for arm64, v7 for arm)."),
+        "version_annotations": attr.label_keyed_string_dict(
+            providers = [DebInfo],
+            doc = "A locked package (a `deb_package`, e.g. `@debian12//python3.11-minimal:amd64`) -> a manifest annotation whose value is its upstream version (`3.11.2` of `3.11.2-6+deb12u9`: no epoch, Debian revision, `+` or `~` part), e.g. `com.google.distroless.python.version`.",
+        ),
         "workdir": attr.string(doc = "The working directory; empty keeps the base's."),
         "_debimage": DEBIMAGE_TOOL,
-    },
+    } | SOURCE_ATTRS,
     provides = [ImageInfo],
 )

@@ -1,5 +1,6 @@
 """Implementation of oci_index: a multi-platform image layout."""
 
+load(":annotations.bzl", "SOURCE_ATTRS", "source_annotations")
 load(":debimage_tool.bzl", "DEBIMAGE_TOOL")
 load(":providers.bzl", "ImageInfo", "IndexInfo")
 
@@ -11,7 +12,7 @@ def _oci_index_impl(ctx):
     args.add("index")
     for image in images:
         args.add("--image", image.layout.path)
-    for key, value in sorted(ctx.attr.annotations.items()):
+    for key, value in sorted(source_annotations(ctx, ctx.attr.annotations).items()):
         args.add("--annotation", "%s=%s" % (key, value))
     if ctx.attr.tag:
         args.add("--tag", ctx.attr.tag)
@@ -33,12 +34,15 @@ def _oci_index_impl(ctx):
 
 oci_index = rule(
     implementation = _oci_index_impl,
-    doc = "A multi-platform OCI image layout (an image index over single-platform images).",
+    doc = """A multi-platform OCI image layout (an image index over single-platform images).
+
+Its annotations: `annotations`, `source`, and for a target of the main repository built with
+`--@rules_debimage//distroless:revision=COMMIT`, `org.opencontainers.image.revision`.""",
     attrs = {
         "annotations": attr.string_dict(doc = "Index annotations."),
         "images": attr.label_list(providers = [ImageInfo], mandatory = True, doc = "The single-platform images (`oci_image` targets), one per platform, in index order."),
         "tag": attr.string(doc = "org.opencontainers.image.ref.name in index.json."),
         "_debimage": DEBIMAGE_TOOL,
-    },
+    } | SOURCE_ATTRS,
     provides = [IndexInfo],
 )

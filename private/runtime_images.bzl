@@ -4,7 +4,7 @@ load("//distroless:defs.bzl", "deb_layer", "distroless_image", "image_test", "ld
 load("//private:deb_closure_test.bzl", "deb_closure_test")
 load("//private:doc_files.bzl", "DOC_EXCLUDE")
 load("//private:platforms.bzl", "oci_platform")
-load("//static:config.bzl", "DEBUG_ENV", "DISTRIBUTIONS", "ENV", "VARIANTS")
+load("//static:config.bzl", "DEBUG_ENV", "DISTRIBUTIONS", "ENV", "SOURCE_URL", "VARIANTS")
 
 def runtime_images(
         name,
@@ -25,7 +25,10 @@ def runtime_images(
         debug_packages = [],
         debug_roots = [],
         architectures = None,
-        with_ld_so_cache = False):
+        with_ld_so_cache = False,
+        version_annotation = None,
+        version_package = None,
+        debug_version_package = None):
     """A layer per package and architecture, an image per variant, and their tests.
 
     Makes `<layer_prefix><package>_<arch>` layers, the images `<name><variant suffix>` (each on
@@ -61,6 +64,12 @@ def runtime_images(
         image's libraries, as the top layer. It is computed from the root variant of `base`:
         the variants differ only in /busybox and their configuration, so it is the same cache
         for each.
+      version_annotation: a manifest annotation for the runtime's version, as upstream's
+        (e.g. `com.google.distroless.python.version`): the upstream version of
+        `version_package` (one of `packages`) as the lock has it for each architecture.
+      version_package: the package whose version `version_annotation` is.
+      debug_version_package: in the debug variants instead (one of `debug_packages`, e.g. the
+        JDK, as upstream's debug images give their JDK's version).
     """
     d = DISTRIBUTIONS[distribution]
     architectures = architectures or d["architectures"]
@@ -89,6 +98,13 @@ def runtime_images(
         layers = layers + [":%sld_so_cache_{arch}" % layer_prefix]
 
     debug_layers = [":%s%s_{arch}" % (layer_prefix, p) for p in debug_packages]
+    version_packages = {}
+    if version_annotation:
+        if version_package not in packages:
+            fail("%s: version_package %r is not one of the packages" % (name, version_package))
+        if debug_version_package and debug_version_package not in debug_packages:
+            fail("%s: debug_version_package %r is not one of the debug_packages" % (name, debug_version_package))
+        version_packages = {False: version_package, True: debug_version_package or version_package}
     for suffix, variant in VARIANTS.items():
         distroless_image(
             name = name + suffix,
@@ -99,7 +115,11 @@ def runtime_images(
             layers = layers + (debug_layers if variant["debug"] else []),
             lock = "@%s//:lock.json" % distribution,
             repository = repository,
+            source = SOURCE_URL,
             tag = distribution + suffix,
+            version_annotations = {
+                version_annotation: "@%s//%s:{arch}" % (distribution, version_packages[variant["debug"]]),
+            } if version_annotation else {},
         )
 
     for arch in architectures:

@@ -9,6 +9,7 @@ def _tar_layer_impl(ctx):
         args.add("--tar-strip-prefix", ctx.attr.strip_prefix)
     if ctx.attr.prefix:
         args.add("--tar-prefix", ctx.attr.prefix)
+    args.add_all(ctx.attr.exclude, before_each = "--tar-exclude")
     if ctx.attr.keep_owners:
         args.add("--tar-keep-owners")
     if ctx.attr.compression != "gzip":
@@ -33,6 +34,9 @@ the image put down.""",
             doc = "Compression of the layer blob: gzip (every runtime) or zstd.",
             default = "gzip",
             values = ["gzip", "zstd"],
+        ),
+        "exclude": attr.string_list(
+            doc = "Globs of paths (after `strip_prefix`, before `prefix`) to leave out with what lies below, e.g. `lib/node_modules/npm`, `bin/npm` or `include` of nodejs.org's tarball. `*` matches within a path component, `**` any number of them.",
         ),
         "keep_owners": attr.bool(
             doc = "Keep the tar's numeric owners (e.g. a `pkg_tar` with `owner`) instead of 0:0.",

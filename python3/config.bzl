@@ -103,6 +103,9 @@ def cc_status_packages(dist):
 # 540): UTF-8 file names and stdio either way. debian13's libc-bin has the locale.
 PYTHON3_ENV = ["LANG=C.UTF-8"]
 
+# Upstream's annotation of the Python version (the interpreter package's, from the lock).
+PYTHON3_VERSION_ANNOTATION = "com.google.distroless.python.version"
+
 # Debian architecture -> multiarch triplet (extension module and library file names).
 TRIPLETS = {
     "amd64": "x86_64-linux-gnu",

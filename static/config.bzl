@@ -41,6 +41,9 @@ STATIC_PACKAGES = {
 # base-files' /usr/lib/os-release is replaced by OS_RELEASE (a layer of its own).
 BASE_FILES_EXCLUDE = ["usr/lib/os-release"]
 
+# This repository: org.opencontainers.image.source of its images, and os-release's URLs.
+SOURCE_URL = "https://github.com/rules-debimage/rules_debimage"
+
 def os_release_fields(dist):
     """/usr/lib/os-release of a distribution's images, in this order."""
     d = DISTRIBUTIONS[dist]
@@ -50,9 +53,9 @@ def os_release_fields(dist):
         "ID": "debian",
         "VERSION_ID": d["version"],
         "VERSION": "Debian GNU/Linux %s (%s)" % (d["version"], d["codename"]),
-        "HOME_URL": "https://github.com/rules-debimage/rules_debimage",
-        "SUPPORT_URL": "https://github.com/rules-debimage/rules_debimage/blob/main/README.md",
-        "BUG_REPORT_URL": "https://github.com/rules-debimage/rules_debimage/issues/new",
+        "HOME_URL": SOURCE_URL,
+        "SUPPORT_URL": SOURCE_URL + "/blob/main/README.md",
+        "BUG_REPORT_URL": SOURCE_URL + "/issues/new",
     }
 
 USERS = [

@@ -50,6 +50,10 @@ _INJECTION = '1.0", visibility = ["//visibility:public"], x = ("'
 
 def _crafted_lockfiles_test_impl(ctx):
     env = unittest.begin(ctx)
+
+    # A flat repository's suite is its directory.
+    for suite in ["./", "stable/", "debian/12/"]:
+        asserts.equals(env, None, lockfile_errors(_lock(_package(suite = suite)), "l.json"), suite)
     asserts.equals(env, None, lockfile_errors(_lock(_package()), "ok.json"))
     for package, message in [
         (
@@ -73,11 +77,15 @@ def _crafted_lockfiles_test_impl(ctx):
         (_package(depends = ["netbase\"]"]), "bad depends"),
         (_package(sets = ["tools:x"]), "bad sets"),
         (_package(suite = "a b"), "bad suite"),
+        (_package(suite = "../"), "bad suite"),
+        (_package(suite = "a/./"), "bad suite"),
+        (_package(suite = "a/b"), "bad suite"),
         (_package(urls = []), "at least one URL"),
         (_package(urls = ["file:///etc/passwd"]), "a URL is http:// or https://"),
         (_package(urls = ["https://deb.debian.org/debian/pool/../../x.deb"]), "a URL has no . or .. path segments"),
         (_package(urls = ["https://deb.debian.org/\"x.deb"]), "a URL is printable ASCII"),
         (_package(urls = ["https://deb.debian.org/x y.deb"]), "a URL is printable ASCII"),
+        (_package(urls = ["https://user:secret@deb.example/x.deb"]), "a URL has no user:password@"),
     ]:
         got = lockfile_errors(_lock(package), "l.json")
         asserts.true(env, got != None and message in got, "%r: got %r" % (message, got))

@@ -49,6 +49,10 @@ pub struct LayerArgs {
     /// Keep the numeric owners recorded in each --tar (never its owner names) instead of 0:0.
     #[arg(long)]
     tar_keep_owners: bool,
+    /// Drop --tar entries matching this glob (a path after --tar-strip-prefix, e.g.
+    /// lib/node_modules/npm) and what lies below; repeatable.
+    #[arg(long = "tar-exclude")]
+    tar_exclude: Vec<String>,
     /// /etc/passwd from a JSON list of {name, uid, gid, gecos, home, shell}.
     #[arg(long)]
     passwd: Option<PathBuf>,
@@ -146,6 +150,7 @@ pub fn run(args: LayerArgs) -> Result<()> {
         strip_prefix: args.tar_strip_prefix.clone(),
         prefix: args.tar_prefix.clone(),
         owner: (!args.tar_keep_owners).then_some((0, 0)),
+        filter: PathFilter::new(&[], &args.tar_exclude)?,
         ..Default::default()
     };
     for path in &args.tars {

@@ -1,5 +1,6 @@
 //! `debimage`: the build actions of rules_debimage, one subcommand each.
 
+mod cc_files_cmd;
 mod check_cmd;
 mod conflicts_cmd;
 mod flatten_cmd;
@@ -67,6 +68,9 @@ enum Command {
     LdSoCache(ld_so_cache_cmd::LdSoCacheArgs),
     /// Write an SPDX 2.3 SBOM of images: their Debian packages (from status.d) and layers.
     Sbom(sbom_cmd::SbomArgs),
+    /// Write the headers and library files of -dev packages (cc_deb_library's inputs of a
+    /// C/C++ build), following their symlinks into the runtime packages.
+    CcFiles(cc_files_cmd::CcFilesArgs),
     /// Print a .deb's control file.
     Control {
         /// The .deb package to read.
@@ -96,6 +100,7 @@ fn printable(text: &str) -> String {
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Layer(args) => layer_cmd::run(args),
+        Command::CcFiles(args) => cc_files_cmd::run(args),
         Command::Flatten(args) => flatten_cmd::run(args),
         Command::Locale(args) => locale_cmd::run(args),
         Command::Keystore(args) => keystore_cmd::run(args),

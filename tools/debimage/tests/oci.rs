@@ -100,28 +100,6 @@ fn build(dir: &Path) {
     );
 }
 
-fn tree_bytes(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).expect("read_dir") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let rel = path
-                    .strip_prefix(dir)
-                    .expect("prefix")
-                    .display()
-                    .to_string();
-                out.push((rel, std::fs::read(&path).expect("read")));
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
 #[test]
 fn layouts_pass_third_party_validators() {
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -304,7 +282,7 @@ fn same_bytes_twice_and_tampering_is_caught() {
     build(b.path());
     for out in ["amd64", "arm64", "index"] {
         assert!(
-            tree_bytes(&a.path().join(out)) == tree_bytes(&b.path().join(out)),
+            testdata::tree_bytes(&a.path().join(out)) == testdata::tree_bytes(&b.path().join(out)),
             "{out} differs"
         );
     }
@@ -912,7 +890,7 @@ fn import_picks_one_platform_of_an_index() {
         let arm64 = read_json(&dir.join("arm64/index.json"));
         let digest = std::fs::read_to_string(dir.join(format!("{out}.digest"))).expect("digest");
         assert_eq!(arm64["manifests"][0]["digest"], digest.as_str());
-        assert!(tree_bytes(&dir.join(out)) == tree_bytes(&dir.join("arm-a")));
+        assert!(testdata::tree_bytes(&dir.join(out)) == testdata::tree_bytes(&dir.join("arm-a")));
     }
     // The v8 that arm64 implies matches too, and the result is an image other tools read.
     debimage_in(
@@ -933,7 +911,7 @@ fn import_picks_one_platform_of_an_index() {
             "arm-c",
         ],
     );
-    assert!(tree_bytes(&dir.join("arm-c")) == tree_bytes(&dir.join("arm-a")));
+    assert!(testdata::tree_bytes(&dir.join("arm-c")) == testdata::tree_bytes(&dir.join("arm-a")));
     let inspect = run(dir, "skopeo", &["inspect", "oci:arm-c:latest"]);
     assert!(inspect.contains("\"Architecture\": \"arm64\""), "{inspect}");
     run(
@@ -1032,4 +1010,92 @@ fn base_of_another_architecture_is_refused() {
             "same",
         ],
     );
+}
+
+/// On a base, the manifest carries the base manifest's digest (`base.digest`, as skopeo reports
+/// the base's digest) besides the spec's annotations; a different base.digest given, or a
+/// base.name without a base, is refused with nothing written.
+#[test]
+fn an_image_on_a_base_names_the_base_digest() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    build(dir);
+    let spec = |annotations: &str| {
+        format!(r#"{{"architecture":"amd64","user":"0","annotations":{{{annotations}}}}}"#)
+    };
+    std::fs::write(
+        dir.join("child.json"),
+        spec(
+            r#""org.opencontainers.image.source":"https://example.org/app","org.opencontainers.image.base.name":"example.org/static:latest""#,
+        ),
+    )
+    .expect("spec");
+    let args = |spec: &'static str, out: &'static str| {
+        [
+            "image", "--spec", spec, "--base", "amd64", "--tag", "latest", "--out", out,
+        ]
+    };
+    debimage_in(dir, &args("child.json", "child"));
+    let base: serde_json::Value =
+        serde_json::from_str(&run(dir, "skopeo", &["inspect", "oci:amd64:latest"])).expect("JSON");
+    let base_digest = base["Digest"].as_str().expect("skopeo's Digest");
+    let manifest: serde_json::Value = serde_json::from_str(&run(
+        dir,
+        "skopeo",
+        &["inspect", "--raw", "oci:child:latest"],
+    ))
+    .expect("JSON");
+    assert_eq!(
+        manifest["annotations"],
+        serde_json::json!({
+            "org.opencontainers.image.base.digest": base_digest,
+            "org.opencontainers.image.base.name": "example.org/static:latest",
+            "org.opencontainers.image.source": "https://example.org/app",
+        })
+    );
+    // The base itself, made without a base, has no annotations at all.
+    let raw: serde_json::Value = serde_json::from_str(&run(
+        dir,
+        "skopeo",
+        &["inspect", "--raw", "oci:amd64:latest"],
+    ))
+    .expect("JSON");
+    assert!(raw.get("annotations").is_none(), "{raw}");
+
+    let wrong = format!("sha256:{}", "0".repeat(64));
+    std::fs::write(
+        dir.join("wrong.json"),
+        spec(&format!(
+            r#""org.opencontainers.image.base.digest":"{wrong}""#
+        )),
+    )
+    .expect("spec");
+    let stderr = debimage_fails(dir, &args("wrong.json", "wrong"));
+    assert!(
+        stderr.contains(&format!(
+            "annotation org.opencontainers.image.base.digest={wrong} is not the digest of the base image, {base_digest}"
+        )),
+        "{stderr}"
+    );
+    assert!(!dir.join("wrong").exists());
+    let stderr = debimage_fails(
+        dir,
+        &[
+            "image",
+            "--spec",
+            "child.json",
+            "--tag",
+            "latest",
+            "--out",
+            "nobase",
+        ],
+    );
+    assert!(
+        stderr.contains(
+            "annotation org.opencontainers.image.base.name is given, but the image has no base image"
+        ),
+        "{stderr}"
+    );
+    assert!(!dir.join("nobase").exists());
+    assert!(temp_layouts_left(dir).is_empty());
 }

@@ -71,15 +71,22 @@ pub fn parse_rfc2822(text: &str) -> Result<i64, DateError> {
 
 /// `2025-11-15 09:04:14 UTC`.
 pub fn format_utc(epoch: i64) -> String {
+    let (y, m, d, hh, mm, ss) = fields(epoch);
+    format!("{y:04}-{m:02}-{d:02} {hh:02}:{mm:02}:{ss:02} UTC")
+}
+
+/// `20251115T090414Z` (ISO 8601 basic format, as snapshot.debian.org names its states).
+pub fn format_compact(epoch: i64) -> String {
+    let (y, m, d, hh, mm, ss) = fields(epoch);
+    format!("{y:04}{m:02}{d:02}T{hh:02}{mm:02}{ss:02}Z")
+}
+
+/// Year, month, day, hours, minutes, seconds (UTC) of seconds since the epoch.
+fn fields(epoch: i64) -> (i64, i64, i64, i64, i64, i64) {
     let days = epoch.div_euclid(86400);
     let secs = epoch.rem_euclid(86400);
     let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
-    )
+    (y, m, d, secs / 3600, secs % 3600 / 60, secs % 60)
 }
 
 fn days_in_month(year: i64, month: i64) -> i64 {
@@ -138,6 +145,8 @@ mod tests {
         );
         assert_eq!(format_utc(1_763_197_454), "2025-11-15 09:04:14 UTC");
         assert_eq!(format_utc(1_709_251_199), "2024-02-29 23:59:59 UTC");
+        assert_eq!(format_compact(1_763_197_454), "20251115T090414Z");
+        assert_eq!(format_compact(1_709_251_199), "20240229T235959Z");
     }
 
     #[test]

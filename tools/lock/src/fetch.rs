@@ -35,6 +35,8 @@ pub enum FetchError {
     },
     #[error("cache {path}: {error}")]
     Cache { path: String, error: std::io::Error },
+    #[error("netrc file {path} (from NETRC): {problem}")]
+    Netrc { path: String, problem: String },
 }
 
 /// A file obtained by sha256.
@@ -50,13 +52,45 @@ pub struct Fetched {
 #[derive(Debug, Clone)]
 pub struct Fetcher {
     cache_dir: PathBuf,
+    /// A netrc file curl takes credentials from (for the hosts it names).
+    netrc: Option<PathBuf>,
 }
 
 impl Fetcher {
     pub fn new(cache_dir: impl Into<PathBuf>) -> Self {
         Self {
             cache_dir: cache_dir.into(),
+            netrc: None,
         }
+    }
+
+    /// Sends the credentials `netrc` (a `~/.netrc`-style file) names for a host to that host.
+    pub fn with_netrc(mut self, netrc: Option<PathBuf>) -> Self {
+        self.netrc = netrc;
+        self
+    }
+
+    /// The netrc file to use: `$NETRC` if set (it must exist), else `~/.netrc` if there is
+    /// one, as Bazel's downloader and curl's `--netrc` read them.
+    pub fn default_netrc() -> Result<Option<PathBuf>, FetchError> {
+        if let Some(path) = std::env::var_os("NETRC").filter(|v| !v.is_empty()) {
+            let path = PathBuf::from(path);
+            return match std::fs::metadata(&path) {
+                Ok(m) if m.is_file() => Ok(Some(path)),
+                Ok(_) => Err(FetchError::Netrc {
+                    path: path.display().to_string(),
+                    problem: "not a file".into(),
+                }),
+                Err(error) => Err(FetchError::Netrc {
+                    path: path.display().to_string(),
+                    problem: error.to_string(),
+                }),
+            };
+        }
+        Ok(std::env::var_os("HOME")
+            .filter(|h| !h.is_empty())
+            .map(|h| PathBuf::from(h).join(".netrc"))
+            .filter(|p| p.is_file()))
     }
 
     /// `$XDG_CACHE_HOME/debimage-lock`, else `~/.cache/debimage-lock`, else a directory in
@@ -80,7 +114,13 @@ impl Fetcher {
 
     /// Downloads `url` (redirects followed, HTTP errors are errors, 3 retries).
     pub fn get(&self, url: &str) -> Result<Vec<u8>, FetchError> {
-        let out = Command::new("curl")
+        let mut curl = Command::new("curl");
+        if let Some(netrc) = &self.netrc {
+            // Only the file's login and password for the URL's host are sent (also after a
+            // redirect to another host that the file names).
+            curl.arg("--netrc-file").arg(netrc);
+        }
+        let out = curl
             .args([
                 "-sSfL",
                 "--retry",

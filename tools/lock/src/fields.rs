@@ -138,6 +138,36 @@ pub fn filename(filename: &str) -> Result<(), FieldError> {
     Ok(())
 }
 
+/// A suite: a name of letters, digits, `-`, `_` and `.` (`bookworm-updates`), or, for a flat
+/// repository, the directory of its Release relative to the archive root: `./` or names as
+/// above, each followed by `/` (`stable/`, `debian/12/`), none of them `.` or `..`.
+pub fn suite(field: &'static str, suite: &str) -> Result<(), FieldError> {
+    const RULE: &str = "a suite is letters, digits, -, _ and . (or, for a flat repository, ./ \
+                        or a relative directory ending in /)";
+    let word = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+    };
+    let ok = match suite.strip_suffix('/') {
+        _ if suite.is_empty() || suite.len() > 128 => false,
+        None => word(suite),
+        Some(".") => true,
+        Some(dir) => dir.split('/').all(|d| word(d) && d != "." && d != ".."),
+    };
+    if ok {
+        Ok(())
+    } else {
+        bad(field, suite, RULE)
+    }
+}
+
+/// Whether `suite` names a flat repository's directory (`./`, `stable/`) rather than a
+/// `dists/` suite.
+pub fn is_flat(suite: &str) -> bool {
+    suite.ends_with('/')
+}
+
 /// A sha256 sum: 64 lower-case hex digits.
 pub fn sha256(field: &'static str, sum: &str) -> Result<(), FieldError> {
     if sum.len() != 64 || !sum.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f')) {
@@ -260,5 +290,25 @@ mod tests {
         ] {
             assert!(filename(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn suites() {
+        for good in [
+            "bookworm",
+            "bookworm-updates",
+            "a_b.1",
+            "./",
+            "stable/",
+            "debian/12/",
+        ] {
+            assert_eq!(suite("suite", good), Ok(()), "{good}");
+        }
+        for bad in [
+            "", "/", "../", "a/../", "a/./", ".//", "a//", "/a/", "a/b", "a b", "a\"/", "a\n",
+        ] {
+            assert!(suite("suite", bad).is_err(), "{bad:?}");
+        }
+        assert!(is_flat("./") && is_flat("stable/") && !is_flat("bookworm"));
     }
 }

@@ -15,6 +15,7 @@
 //! * [`openpgp`]: the keyring and `InRelease` signatures, judged as gpgv judges them.
 //! * [`release`]: Release fields, dates and file checks.
 //! * [`manifest`] and [`lockfile`]: the JSON formats.
+//! * [`snapshot`]: snapshot.debian.org fallback URLs.
 //! * [`fetch`]: downloads (curl) and the sha256-addressed cache; atomic writes.
 
 pub mod date;
@@ -27,4 +28,5 @@ pub mod openpgp;
 pub mod packages;
 pub mod release;
 pub mod resolve;
+pub mod snapshot;
 pub mod version;

@@ -177,6 +177,11 @@ pub fn check_url(field: &'static str, url: &str) -> Result<(), FieldError> {
         return bad("a URL is printable ASCII without quotes, backslashes, <>{}|^` or spaces");
     }
     let path = rest.split(['?', '#']).next().unwrap_or(rest);
+    // Credentials go in a netrc file or a credential helper, never in a URL (which a
+    // lockfile and every message would show).
+    if path.split('/').next().unwrap_or("").contains('@') {
+        return bad("a URL has no user:password@ (use a netrc file or a credential helper)");
+    }
     if path.split('/').skip(1).any(|s| s == "." || s == "..") {
         return bad("a URL has no . or .. path segments");
     }
@@ -215,7 +220,7 @@ impl LockedPackage {
                 }))
             }
         };
-        word("suite", &self.suite)?;
+        fields::suite("suite", &self.suite).map_err(field)?;
         for set in &self.sets {
             word("sets", set)?;
         }
@@ -292,33 +297,68 @@ impl LockBuilder {
     }
 }
 
-/// What changed from an old lockfile to a new one, by (name, for_arch).
+/// What changed from an old lockfile to a new one, by (name, for_arch); entries that differ
+/// only in their architecture are grouped.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct LockDiff {
-    /// `name version (for_arch)`.
-    pub added: Vec<String>,
-    pub removed: Vec<String>,
-    /// `name (for_arch): old -> new` or `name (for_arch): sets, depends changed`.
-    pub changed: Vec<String>,
+    /// Packages locked at another version (security updates first, then by name).
+    pub versions: Vec<VersionChange>,
+    pub added: Vec<Entries>,
+    pub removed: Vec<Entries>,
+    /// Entries whose version stayed but other fields changed: the fields, and the packages
+    /// (`name (for_arch, ...)`).
+    pub changed: Vec<(String, Vec<Entries>)>,
     /// Differences outside the packages (manifest_sha256, distribution).
     pub header: Vec<String>,
 }
 
+/// A package locked at another version, from `suite`, on `archs`.
+#[derive(Debug, PartialEq, Eq)]
+pub struct VersionChange {
+    pub name: String,
+    pub old: String,
+    pub new: String,
+    pub suite: String,
+    /// From a security suite (the manifest says which: [`crate::manifest::Manifest::is_security_suite`]).
+    pub security: bool,
+    pub archs: Vec<String>,
+}
+
+/// A package at one version on `archs`.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Entries {
+    pub name: String,
+    pub version: String,
+    pub archs: Vec<String>,
+}
+
 impl LockDiff {
-    pub fn between(old: &Lockfile, new: &Lockfile) -> Self {
+    /// The changes from `old` to `new`; `is_security` says whether a suite is a security one.
+    pub fn between(old: &Lockfile, new: &Lockfile, is_security: impl Fn(&str) -> bool) -> Self {
         let key = |p: &LockedPackage| (p.name.clone(), p.for_arch.clone());
         let old_map: BTreeMap<_, _> = old.packages.iter().map(|p| (key(p), p)).collect();
         let new_map: BTreeMap<_, _> = new.packages.iter().map(|p| (key(p), p)).collect();
-        let mut diff = LockDiff::default();
+        let mut versions: BTreeMap<(bool, &str, &str, &str, &str), Vec<String>> = BTreeMap::new();
+        let mut added: BTreeMap<(&str, &str), Vec<String>> = BTreeMap::new();
+        let mut removed: BTreeMap<(&str, &str), Vec<String>> = BTreeMap::new();
+        let mut changed: BTreeMap<String, BTreeMap<(&str, &str), Vec<String>>> = BTreeMap::new();
         for (k, p) in &new_map {
             match old_map.get(k) {
-                None => diff
-                    .added
-                    .push(format!("{} {} ({})", p.name, p.version, p.for_arch)),
-                Some(o) if o.version != p.version => diff.changed.push(format!(
-                    "{} ({}): {} -> {}",
-                    p.name, p.for_arch, o.version, p.version
-                )),
+                None => added
+                    .entry((&p.name, &p.version))
+                    .or_default()
+                    .push(p.for_arch.clone()),
+                Some(o) if o.version != p.version => versions
+                    // Security first: false sorts before true.
+                    .entry((
+                        !is_security(&p.suite),
+                        &p.name,
+                        &o.version,
+                        &p.version,
+                        &p.suite,
+                    ))
+                    .or_default()
+                    .push(p.for_arch.clone()),
                 Some(o) if o != p => {
                     let fields: Vec<&str> = [
                         ("arch", o.arch != p.arch),
@@ -333,22 +373,55 @@ impl LockDiff {
                     .into_iter()
                     .filter_map(|(name, differs)| differs.then_some(name))
                     .collect();
-                    diff.changed.push(format!(
-                        "{} ({}): {} changed",
-                        p.name,
-                        p.for_arch,
-                        fields.join(", ")
-                    ));
+                    changed
+                        .entry(fields.join(", "))
+                        .or_default()
+                        .entry((&p.name, &p.version))
+                        .or_default()
+                        .push(p.for_arch.clone());
                 }
                 Some(_) => {}
             }
         }
         for (k, p) in &old_map {
             if !new_map.contains_key(k) {
-                diff.removed
-                    .push(format!("{} {} ({})", p.name, p.version, p.for_arch));
+                removed
+                    .entry((&p.name, &p.version))
+                    .or_default()
+                    .push(p.for_arch.clone());
             }
         }
+        let entries = |map: BTreeMap<(&str, &str), Vec<String>>| -> Vec<Entries> {
+            map.into_iter()
+                .map(|((name, version), archs)| Entries {
+                    name: name.to_string(),
+                    version: version.to_string(),
+                    archs,
+                })
+                .collect()
+        };
+        let mut diff = LockDiff {
+            versions: versions
+                .into_iter()
+                .map(
+                    |((not_security, name, old, new, suite), archs)| VersionChange {
+                        name: name.to_string(),
+                        old: old.to_string(),
+                        new: new.to_string(),
+                        suite: suite.to_string(),
+                        security: !not_security,
+                        archs,
+                    },
+                )
+                .collect(),
+            added: entries(added),
+            removed: entries(removed),
+            changed: changed
+                .into_iter()
+                .map(|(fields, map)| (fields, entries(map)))
+                .collect(),
+            header: Vec::new(),
+        };
         if old.manifest_sha256 != new.manifest_sha256 {
             diff.header
                 .push("manifest_sha256 changed (the manifest was edited)".into());
@@ -363,7 +436,8 @@ impl LockDiff {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.added.is_empty()
+        self.versions.is_empty()
+            && self.added.is_empty()
             && self.removed.is_empty()
             && self.changed.is_empty()
             && self.header.is_empty()
@@ -371,28 +445,61 @@ impl LockDiff {
 }
 
 impl fmt::Display for LockDiff {
-    /// A count line, then up to 20 lines per kind.
+    /// A count line, then one line (a Markdown list item) per change: every version change,
+    /// addition and removal, and the first 20 entries of each other kind of change.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let security = self.versions.iter().filter(|v| v.security).count();
+        let other: usize = self
+            .changed
+            .iter()
+            .flat_map(|(_, entries)| entries)
+            .map(|e| e.archs.len())
+            .sum();
         write!(
             f,
-            "{} added, {} removed, {} changed",
+            "{} package{} changed version ({security} from a security suite), {} added, {} \
+             removed, {other} other entr{} changed",
+            self.versions.len(),
+            if self.versions.len() == 1 { "" } else { "s" },
             self.added.len(),
             self.removed.len(),
-            self.changed.len()
+            if other == 1 { "y" } else { "ies" },
         )?;
         for line in &self.header {
-            write!(f, "\n  {line}")?;
+            write!(f, "\n- {line}")?;
         }
-        for (sign, lines) in [
-            ("+", &self.added),
-            ("-", &self.removed),
-            ("~", &self.changed),
-        ] {
-            for line in lines.iter().take(20) {
-                write!(f, "\n  {sign} {line}")?;
+        for v in &self.versions {
+            write!(
+                f,
+                "\n- {}: {} -> {}{} ({}; {})",
+                v.name,
+                v.old,
+                v.new,
+                if v.security { " [security]" } else { "" },
+                v.suite,
+                v.archs.join(", ")
+            )?;
+        }
+        for (what, entries) in [("added", &self.added), ("removed", &self.removed)] {
+            for e in entries {
+                write!(
+                    f,
+                    "\n- {what}: {} {} ({})",
+                    e.name,
+                    e.version,
+                    e.archs.join(", ")
+                )?;
             }
-            if lines.len() > 20 {
-                write!(f, "\n  {sign} ... and {} more", lines.len() - 20)?;
+        }
+        for (fields, entries) in &self.changed {
+            let shown: Vec<String> = entries
+                .iter()
+                .take(20)
+                .map(|e| format!("{} {} ({})", e.name, e.version, e.archs.join(", ")))
+                .collect();
+            write!(f, "\n- {fields} changed: {}", shown.join(", "))?;
+            if entries.len() > 20 {
+                write!(f, " and {} more packages", entries.len() - 20)?;
             }
         }
         Ok(())
@@ -508,14 +615,51 @@ mod tests {
         new.packages[1].sets.pop();
         new.packages.push(package("zlib", "1.2", "amd64", &[]));
         new.manifest_sha256 = "def".into();
-        let diff = LockDiff::between(&old, &new);
+        let diff = LockDiff::between(&old, &new, |_| false);
         assert_eq!(
             diff.to_string(),
-            "1 added, 1 removed, 2 changed\n  manifest_sha256 changed (the manifest was edited)\n  \
-             + zlib 1.2 (amd64)\n  - tzdata 2025b (arm64)\n  ~ libc6 (amd64): 2.36 -> 2.37\n  \
-             ~ tzdata (amd64): sets changed"
+            "1 package changed version (0 from a security suite), 1 added, 1 removed, 1 other \
+             entry changed\n- manifest_sha256 changed (the manifest was edited)\n\
+             - libc6: 2.36 -> 2.37 (bookworm; amd64)\n- added: zlib 1.2 (amd64)\n\
+             - removed: tzdata 2025b (arm64)\n- sets changed: tzdata 2025b (amd64)"
         );
-        assert!(LockDiff::between(&old, &old).is_empty());
+        assert!(LockDiff::between(&old, &old, |_| false).is_empty());
+    }
+
+    #[test]
+    fn diff_groups_architectures_and_puts_security_first() {
+        let mut b = LockBuilder::new();
+        for arch in ["amd64", "arm64", "s390x"] {
+            b.add("base", package("libssl3", "3.0.17-1~deb12u2", arch, &[]))
+                .unwrap();
+            b.add("base", package("tzdata", "2025b-0+deb12u1", arch, &[]))
+                .unwrap();
+        }
+        let old = b.finish("debian12", &"a".repeat(64));
+        let mut new = old.clone();
+        for p in &mut new.packages {
+            if p.name == "libssl3" && p.for_arch != "s390x" {
+                p.version = "3.0.17-1~deb12u3".into();
+                p.suite = "bookworm-security".into();
+            }
+            if p.name == "tzdata" {
+                p.version = "2025c-0+deb12u1".into();
+                p.suite = "bookworm-updates".into();
+            }
+            p.urls.push(format!(
+                "https://snapshot.debian.org/archive/debian/20251115T210414Z/pool/{}.deb",
+                p.name
+            ));
+        }
+        let diff = LockDiff::between(&old, &new, |suite| suite.ends_with("-security"));
+        assert_eq!(
+            diff.to_string(),
+            "2 packages changed version (1 from a security suite), 0 added, 0 removed, 1 other \
+             entry changed\n\
+             - libssl3: 3.0.17-1~deb12u2 -> 3.0.17-1~deb12u3 [security] (bookworm-security; amd64, arm64)\n\
+             - tzdata: 2025b-0+deb12u1 -> 2025c-0+deb12u1 (bookworm-updates; amd64, arm64, s390x)\n\
+             - urls changed: libssl3 3.0.17-1~deb12u2 (s390x)"
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! `debimage-lock`: resolve the package sets of manifests against Debian's signed archive
 //! indexes and write (or `--check`) their lockfiles.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -9,11 +10,12 @@ use anyhow::{bail, Context, Result};
 use clap::Parser;
 use debimage_lock::fetch::{write_atomically, Fetcher};
 use debimage_lock::lockfile::{LockBuilder, LockDiff, LockedPackage, Lockfile};
-use debimage_lock::manifest::{LoadedManifest, Manifest};
+use debimage_lock::manifest::{LoadedManifest, Manifest, Source};
 use debimage_lock::openpgp::Keyring;
-use debimage_lock::packages::{self, Package};
+use debimage_lock::packages::{self, Compression, Package};
 use debimage_lock::release::Release;
-use debimage_lock::resolve::{resolve, Index};
+use debimage_lock::resolve::{resolve_pinned, Index};
+use debimage_lock::snapshot;
 use sha2::Digest;
 
 const ABOUT: &str = "Lock Debian package sets from signed archive indexes";
@@ -22,19 +24,44 @@ const LONG_ABOUT: &str = "\
 Lock Debian package sets from signed archive indexes.
 
 For each manifest (JSON: sources, architectures, keyring, sets), debimage-lock downloads the
-InRelease of every suite and verifies its OpenPGP signature with the manifest's keyring (a file
-in the repository) as gpgv does: a signature counts only when its key (or signing subkey) is
-neither expired nor revoked, the signature has not expired and is not older than its key. It
-refuses a Release whose Valid-Until has passed or whose Date is more than 10 minutes ahead of
-this machine's clock, downloads each <component>/binary-<arch>/Packages.xz and checks its size
-and sha256 against the signed list, resolves every set for every architecture (the highest
-version across the suites; Depends and Pre-Depends when the set follows dependencies), checks
-the syntax of every field it locks (package names, Debian versions, architectures, file names
-inside the archive, sha256 sums), and writes <distribution>.lock.json beside the manifest
-(atomically; the bytes depend only on the manifest and the archive's state).
+InRelease of every suite (a dists/ suite, or a flat repository's directory: ./ or a path ending
+in /), or its Release and Release.gpg when there is no InRelease, and verifies the OpenPGP
+signature with the manifest's keyring (a file in the repository) as gpgv does: a signature
+counts only when its key (or signing subkey) is neither expired nor revoked, the signature has
+not expired and is not older than its key. It refuses a Release whose Valid-Until has passed or
+whose Date is more than 10 minutes ahead of this machine's clock, downloads each
+<component>/binary-<arch>/Packages index in the best form the Release lists (.xz, .bz2, .gz,
+then uncompressed) and checks its size and sha256 against the signed list, resolves every set
+for every architecture (the highest version across the suites; Depends and Pre-Depends when
+the set follows dependencies), checks the syntax of every field it locks (package names,
+Debian versions, architectures, file names inside the archive, sha256 sums), and writes
+<distribution>.lock.json beside the manifest (atomically; the bytes depend only on the manifest,
+the archive's state and, for the snapshot URLs, the lockfile it replaces).
 
-Progress goes to stderr: one line per suite, one per index fetched and parsed, one summary
-per manifest.
+A source may list the architectures it is looked up for (architectures: [amd64]); a set may
+be pinned to a suite (suite: bookworm-backports: its packages from there, each dependency from
+there when it has a fitting version); a suite whose Release says NotAutomatic (backports)
+serves only the sets pinned to it.
+
+Each package gets its download URLs in the order Bazel tries them: the archive's pool, the
+source's mirrors (\"mirrors\" in the manifest), then snapshot.debian.org
+(https://snapshot.debian.org/archive/<archive>/<YYYYMMDDTHHMMSSZ>/pool/...), which keeps
+every file Debian ever published. The timestamp is 12 hours after the Date of the Release
+the package was locked from (the snapshot import at or before that Date may predate the
+Release; one 12 hours later has seen it, and still has every file it lists); a package the
+lockfile already pins at the same sha256 keeps its timestamp, so that a re-lock changes only
+what the archive changed. \"snapshot\": \"none\" in the manifest leaves these URLs out, a
+timestamp there names one snapshot for every package.
+
+When a lockfile changes (or, with --check, would change), a summary goes to stdout: the
+packages whose version changed (old -> new, from which suite, on which architectures;
+security updates first and marked [security]), those added and removed, and other changed
+entries, as a Markdown list, e.g. for the body of an automated pull request. Progress goes to
+stderr: one line per suite, one per index fetched and parsed, one summary per manifest.
+
+Authenticated sources: the login and password for a host come from a netrc file (--netrc,
+else $NETRC, else ~/.netrc), as Bazel's downloader takes them; a manifest URL with
+user:password@ is refused, so no secret reaches a lockfile.
 
 Exit status: 0 success (with --check: every lockfile is up to date), 1 with --check when a
 lockfile is missing or would change, 2 on errors.";
@@ -47,15 +74,26 @@ struct Cli {
     #[arg(value_name = "MANIFEST")]
     manifests: Vec<PathBuf>,
 
-    /// Write nothing; exit 1, with a summary of added, removed and changed packages, when a
-    /// lockfile is missing or would change.
-    #[arg(long)]
+    /// Write nothing; exit 1, with a summary of the changes (on stdout), when a lockfile is
+    /// missing or would change.
+    #[arg(long, conflicts_with = "update")]
     check: bool,
 
-    /// Where downloaded Packages.xz files are kept, by sha256
+    /// Write the lockfiles and print a summary of what changed on stdout (the default; the
+    /// flag only says so, e.g. in a scheduled job).
+    #[arg(long)]
+    update: bool,
+
+    /// Where downloaded Packages indexes are kept, by sha256
     /// [default: $XDG_CACHE_HOME/debimage-lock or ~/.cache/debimage-lock].
     #[arg(long, value_name = "DIR")]
     cache_dir: Option<PathBuf>,
+
+    /// A netrc file with the logins and passwords of authenticated sources (sent only to the
+    /// hosts it names; never written to a lockfile)
+    /// [default: $NETRC, else ~/.netrc if there is one].
+    #[arg(long, value_name = "FILE")]
+    netrc: Option<PathBuf>,
 
     /// Accept an InRelease whose Valid-Until has passed. Only for reproducing an old lock
     /// from an old mirror or snapshot: an expired Release may be a replayed one.
@@ -94,11 +132,17 @@ fn run(cli: &Cli) -> Result<bool> {
             })
             .collect()
     };
+    let netrc = match &cli.netrc {
+        Some(path) if !path.is_file() => bail!("--netrc {}: no such file", path.display()),
+        Some(path) => Some(path.clone()),
+        None => Fetcher::default_netrc()?,
+    };
     let fetcher = Fetcher::new(
         cli.cache_dir
             .clone()
             .unwrap_or_else(Fetcher::default_cache_dir),
-    );
+    )
+    .with_netrc(netrc);
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .context("the system clock is before 1970")?
@@ -107,11 +151,54 @@ fn run(cli: &Cli) -> Result<bool> {
     let mut up_to_date = true;
     for path in &manifests {
         let manifest = LoadedManifest::load(path)?;
-        let lockfile =
-            lock(&manifest, &fetcher, cli, now).with_context(|| format!("{}", path.display()))?;
-        up_to_date &= write_or_check(&manifest, &lockfile, cli.check)?;
+        let previous = Previous::read(&manifest.lockfile_path())?;
+        let lockfile = lock(&manifest, previous.lock.as_ref(), &fetcher, cli, now)
+            .with_context(|| format!("{}", path.display()))?;
+        let shown = shown_path(&manifest.lockfile_path(), workspace.as_deref());
+        up_to_date &= write_or_check(&manifest, &previous, &lockfile, &shown, cli.check)?;
     }
     Ok(up_to_date)
+}
+
+/// The lockfile a run replaces, as bytes and (when it parses) as a lock.
+struct Previous {
+    bytes: Option<Vec<u8>>,
+    lock: Option<Lockfile>,
+}
+
+impl Previous {
+    fn read(path: &Path) -> Result<Self> {
+        let bytes = match std::fs::read(path) {
+            Ok(bytes) => bytes,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Self {
+                    bytes: None,
+                    lock: None,
+                })
+            }
+            Err(err) => return Err(err).with_context(|| format!("cannot read {}", path.display())),
+        };
+        let lock = match Lockfile::from_bytes(&bytes, &path.display().to_string()) {
+            Ok(lock) => Some(lock),
+            Err(err) => {
+                progress(format_args!("{err} (replaced as if there were none)"));
+                None
+            }
+        };
+        Ok(Self {
+            bytes: Some(bytes),
+            lock,
+        })
+    }
+}
+
+/// A lockfile's path as the summary names it: relative to the workspace under `bazel run`.
+fn shown_path(path: &Path, workspace: Option<&Path>) -> String {
+    workspace
+        .and_then(|root| path.strip_prefix(root).ok())
+        .unwrap_or(path)
+        .display()
+        .to_string()
 }
 
 fn default_manifests(root: &Path) -> Result<Vec<PathBuf>> {
@@ -135,13 +222,22 @@ fn default_manifests(root: &Path) -> Result<Vec<PathBuf>> {
     Ok(found)
 }
 
-/// One suite of one archive, its InRelease verified.
+/// One suite of one archive (or one flat repository), its Release verified.
 struct Suite<'m> {
+    source: &'m Source,
+    /// The archive root: package Filenames are relative to it.
     base_url: &'m str,
     name: &'m str,
     components: &'m [String],
+    /// Where the Release and the indexes it lists are: `<base>/dists/<suite>`, or a flat
+    /// repository's directory.
+    index_base: String,
+    flat: bool,
     release: Release,
-    inrelease_url: String,
+    /// The InRelease (or Release) the file list comes from, for messages.
+    release_url: String,
+    /// Where snapshot.debian.org keeps this state of the suite (see `Manifest::snapshot_root`).
+    snapshot_root: Option<String>,
 }
 
 /// A decompressed, verified Packages index.
@@ -151,7 +247,13 @@ struct IndexText<'m> {
     text: String,
 }
 
-fn lock(loaded: &LoadedManifest, fetcher: &Fetcher, cli: &Cli, now: i64) -> Result<Lockfile> {
+fn lock(
+    loaded: &LoadedManifest,
+    previous: Option<&Lockfile>,
+    fetcher: &Fetcher,
+    cli: &Cli,
+    now: i64,
+) -> Result<Lockfile> {
     let started = Instant::now();
     let manifest = &loaded.manifest;
     let keyring_path = loaded.keyring_path();
@@ -163,13 +265,7 @@ fn lock(loaded: &LoadedManifest, fetcher: &Fetcher, cli: &Cli, now: i64) -> Resu
     for source in &manifest.sources {
         for suite in &source.suites {
             suites.push(fetch_release(
-                fetcher,
-                &keyring,
-                source.url.as_str(),
-                suite,
-                &source.components,
-                cli,
-                now,
+                fetcher, &keyring, manifest, source, suite, cli, now,
             )?);
         }
     }
@@ -183,7 +279,7 @@ fn lock(loaded: &LoadedManifest, fetcher: &Fetcher, cli: &Cli, now: i64) -> Resu
         let results: Vec<Result<ArchLock>> = std::thread::scope(|scope| {
             let workers: Vec<_> = batch
                 .iter()
-                .map(|arch| scope.spawn(|| lock_arch(fetcher, &suites, manifest, arch)))
+                .map(|arch| scope.spawn(|| lock_arch(fetcher, &suites, manifest, previous, arch)))
                 .collect();
             workers
                 .into_iter()
@@ -228,8 +324,19 @@ fn lock_arch(
     fetcher: &Fetcher,
     suites: &[Suite<'_>],
     manifest: &Manifest,
+    previous: Option<&Lockfile>,
     arch: &str,
 ) -> Result<ArchLock> {
+    // The snapshot.debian.org root each file of the previous lock named, by (name, sha256).
+    let previous_roots: BTreeMap<(&str, &str), &str> = previous
+        .into_iter()
+        .flat_map(|lock| &lock.packages)
+        .filter(|p| p.for_arch == arch)
+        .filter_map(|p| {
+            let root = p.urls.iter().find_map(|u| snapshot::root_of(u))?;
+            Some(((p.name.as_str(), p.sha256.as_str()), root))
+        })
+        .collect();
     let texts = fetch_indexes(fetcher, suites, arch)?;
     let mut parsed: Vec<(&IndexText, Vec<Package>)> = Vec::new();
     for index in &texts {
@@ -246,14 +353,22 @@ fn lock_arch(
     let mut index = Index::new(arch);
     for (text, packages) in &parsed {
         index.add(packages, text.suite.name, text.suite.base_url)?;
+        if text.suite.release.not_automatic {
+            index.set_not_automatic(text.suite.name);
+        }
     }
     let mut locked = ArchLock {
         packages: Vec::new(),
         counts: Vec::new(),
     };
     for (set_name, set) in &manifest.sets {
-        let selected = resolve(&index, &set.packages, set.follow_dependencies)
-            .with_context(|| format!("set {set_name} for {arch}"))?;
+        let selected = resolve_pinned(
+            &index,
+            &set.packages,
+            set.follow_dependencies,
+            set.suite.as_deref(),
+        )
+        .with_context(|| format!("set {set_name} for {arch}{}", not_looked_up(suites, arch)))?;
         locked.counts.push(format!("{set_name} {}", selected.len()));
         for selection in selected.values() {
             let p = selection.candidate.package;
@@ -264,6 +379,18 @@ fn lock_arch(
             debimage_lock::fields::filename(p.filename).with_context(|| {
                 format!("{origin}: package {} {} for {arch}", p.name, p.version)
             })?;
+            let suite = suites
+                .iter()
+                .find(|s| {
+                    s.base_url == selection.candidate.base_url
+                        && s.name == selection.candidate.suite
+                })
+                .context("a resolved package names a suite that was not fetched")?;
+            let snapshot_root = keep_snapshot_root(
+                manifest,
+                suite.snapshot_root.as_deref(),
+                previous_roots.get(&(p.name, p.sha256)).copied(),
+            );
             let package = LockedPackage {
                 name: p.name.to_string(),
                 version: p.version.to_string(),
@@ -271,7 +398,7 @@ fn lock_arch(
                 for_arch: arch.to_string(),
                 sha256: p.sha256.to_string(),
                 size: p.size,
-                urls: manifest.urls(selection.candidate.base_url, p.filename),
+                urls: suite.source.urls(p.filename, snapshot_root),
                 source: p.source.to_string(),
                 suite: selection.candidate.suite.to_string(),
                 depends: selection.depends.iter().map(|d| d.to_string()).collect(),
@@ -284,25 +411,110 @@ fn lock_arch(
     Ok(locked)
 }
 
-/// Downloads and verifies one suite's InRelease.
+/// The snapshot.debian.org root of a package's URLs: the one the previous lock gave the same
+/// file when it is of the same archive and the manifest asks for automatic snapshots (that
+/// snapshot has the file, and a re-lock then changes only what the archive changed), else the
+/// suite's.
+fn keep_snapshot_root<'a>(
+    manifest: &Manifest,
+    current: Option<&'a str>,
+    previous: Option<&'a str>,
+) -> Option<&'a str> {
+    let archive = |root: &'a str| root.rsplit_once('/').map(|(archive, _)| archive);
+    match (current, previous) {
+        (Some(current), Some(previous))
+            if manifest.snapshot_is_automatic() && archive(current) == archive(previous) =>
+        {
+            Some(previous)
+        }
+        _ => current,
+    }
+}
+
+/// For messages: the suites whose source's `architectures` leave `arch` out.
+fn not_looked_up(suites: &[Suite<'_>], arch: &str) -> String {
+    let skipped: Vec<String> = suites
+        .iter()
+        .filter(|s| !s.source.has_architecture(arch))
+        .map(|s| {
+            format!(
+                "{} {} (architectures: {})",
+                s.base_url,
+                s.name,
+                s.source
+                    .architectures
+                    .as_deref()
+                    .unwrap_or_default()
+                    .join(", ")
+            )
+        })
+        .collect();
+    if skipped.is_empty() {
+        String::new()
+    } else {
+        format!(" (not looked up for {arch}: {})", skipped.join("; "))
+    }
+}
+
+/// Downloads and verifies one suite's InRelease, or, as apt does when there is none, its
+/// Release and detached signature Release.gpg.
 fn fetch_release<'m>(
     fetcher: &Fetcher,
     keyring: &Keyring,
-    base_url: &'m str,
+    manifest: &Manifest,
+    source: &'m Source,
     suite: &'m str,
-    components: &'m [String],
     cli: &Cli,
     now: i64,
 ) -> Result<Suite<'m>> {
-    let url = format!("{base_url}/dists/{suite}/InRelease");
-    let bytes = fetcher.get(&url)?;
-    let text = String::from_utf8(bytes).with_context(|| format!("{url}: not UTF-8 text"))?;
-    let verified = keyring.verify_inrelease(&text, &url, now)?;
+    let base_url = source.url.as_str();
+    let flat = debimage_lock::fields::is_flat(suite);
+    let index_base = match suite {
+        "./" => base_url.to_string(),
+        _ if flat => format!("{base_url}/{}", suite.trim_end_matches('/')),
+        _ => format!("{base_url}/dists/{suite}"),
+    };
+    let inrelease_url = format!("{index_base}/InRelease");
+    let (verified, url) = match fetcher.get(&inrelease_url) {
+        Ok(bytes) => {
+            let text = String::from_utf8(bytes)
+                .with_context(|| format!("{inrelease_url}: not UTF-8 text"))?;
+            (
+                keyring.verify_inrelease(&text, &inrelease_url, now)?,
+                inrelease_url,
+            )
+        }
+        Err(no_inrelease) => {
+            let url = format!("{index_base}/Release");
+            let signature_url = format!("{url}.gpg");
+            let (release, signature) = match (fetcher.get(&url), fetcher.get(&signature_url)) {
+                (Ok(release), Ok(signature)) => (release, signature),
+                (release, signature) => {
+                    let failed: Vec<String> = [release.err(), signature.err()]
+                        .into_iter()
+                        .flatten()
+                        .map(|e| e.to_string())
+                        .collect();
+                    bail!(
+                        "{no_inrelease}; nor a Release with a Release.gpg: {}",
+                        failed.join("; ")
+                    );
+                }
+            };
+            (
+                keyring.verify_detached(&release, &signature, &url, now)?,
+                url,
+            )
+        }
+    };
     for rejected in &verified.rejected {
         progress(format_args!("{url}: {rejected} (not counted)"));
     }
     let release = Release::parse(&verified.text, &url)?;
-    release.check_suite(suite, &url)?;
+    // A flat repository's directory is not a suite name its Release need state.
+    if !flat {
+        release.check_suite(suite, &url)?;
+    }
     release.check_date(now, &url)?;
     if cli.ignore_valid_until {
         if let Err(err) = release.check_valid_until(now, &url) {
@@ -319,16 +531,28 @@ fn fetch_release<'m>(
     let date = release
         .date
         .map_or("no Date".into(), debimage_lock::date::format_utc);
+    let label = if flat { index_base.as_str() } else { suite };
+    if release.not_automatic {
+        progress(format_args!(
+            "{label}: NotAutomatic: its packages are taken only by sets pinned to it"
+        ));
+    }
+    let file = url.rsplit('/').next().unwrap_or("InRelease");
     progress(format_args!(
-        "{suite}: InRelease of {date} verified (signed by {})",
+        "{label}: {file} of {date} verified (signed by {})",
         signers.join("; ")
     ));
+    let snapshot_root = manifest.snapshot_root(source, release.date);
     Ok(Suite {
+        source,
         base_url,
         name: suite,
-        components,
+        components: &source.components,
+        snapshot_root,
+        index_base,
+        flat,
         release,
-        inrelease_url: url,
+        release_url: url,
     })
 }
 
@@ -342,7 +566,12 @@ fn fetch_indexes<'m>(
 ) -> Result<Vec<IndexText<'m>>> {
     let mut texts = Vec::new();
     for suite in suites {
-        if !suite.release.architectures.iter().any(|a| a == arch) {
+        if !suite.source.has_architecture(arch) {
+            continue;
+        }
+        // A flat repository's Release often lists no Architectures: its index is read.
+        let architectures = &suite.release.architectures;
+        if !architectures.is_empty() && !architectures.iter().any(|a| a == arch) {
             progress(format_args!(
                 "{}: no {arch} indexes (Architectures: {}); skipped for {arch}",
                 suite.name,
@@ -350,73 +579,11 @@ fn fetch_indexes<'m>(
             ));
             continue;
         }
+        if suite.flat {
+            texts.push(fetch_index(fetcher, suite, None, arch)?);
+        }
         for component in suite.components {
-            let path = format!("{component}/binary-{arch}/Packages.xz");
-            let origin = format!("{} {component} {arch}", suite.name);
-            // The decompressed index, when the Release lists it (Debian's do), is cached by
-            // its signed sum: a run on cached indexes then skips xz, its slowest part.
-            let plain_path = format!("{component}/binary-{arch}/Packages");
-            let plain = suite.release.files.get(&plain_path);
-            let cached_text = plain
-                .and_then(|entry| fetcher.cached(&entry.sha256))
-                .and_then(|bytes| String::from_utf8(bytes).ok());
-            if let Some(text) = cached_text {
-                progress(format_args!(
-                    "{origin}: Packages {:.1} MB from the cache, sha256 as signed",
-                    text.len() as f64 / 1e6
-                ));
-                texts.push(IndexText {
-                    suite,
-                    origin,
-                    text,
-                });
-                continue;
-            }
-            let entry = suite.release.entry(&path, &suite.inrelease_url)?;
-            let dists = format!("{}/dists/{}", suite.base_url, suite.name);
-            let mut urls = Vec::new();
-            if suite.release.acquire_by_hash {
-                // Immutable: no mismatch while a mirror is half updated.
-                urls.push(format!(
-                    "{dists}/{component}/binary-{arch}/by-hash/SHA256/{}",
-                    entry.sha256
-                ));
-            }
-            urls.push(format!("{dists}/{path}"));
-            let fetch_started = Instant::now();
-            let fetched = fetcher
-                .get_by_sha256(&urls, &entry.sha256)
-                .with_context(|| format!("{origin}: {path}"))?;
-            suite
-                .release
-                .check_file(&path, &fetched.bytes, &suite.inrelease_url)?;
-            let fetch_time = fetch_started.elapsed();
-            let decompress_started = Instant::now();
-            let text = packages::decompress_xz(&fetched.bytes, &origin)?;
-            if let Some(entry) = plain {
-                suite
-                    .release
-                    .check_file(&plain_path, text.as_bytes(), &suite.inrelease_url)?;
-                fetcher.store(&entry.sha256, text.as_bytes())?;
-            }
-            progress(format_args!(
-                "{origin}: Packages.xz {:.1} MB {} in {:.1} s, size and sha256 as signed; {:.1} MB \
-                 decompressed in {:.1} s",
-                fetched.bytes.len() as f64 / 1e6,
-                if fetched.cached {
-                    "from the cache"
-                } else {
-                    "downloaded"
-                },
-                fetch_time.as_secs_f64(),
-                text.len() as f64 / 1e6,
-                decompress_started.elapsed().as_secs_f64()
-            ));
-            texts.push(IndexText {
-                suite,
-                origin,
-                text,
-            });
+            texts.push(fetch_index(fetcher, suite, Some(component), arch)?);
         }
     }
     if texts.is_empty() {
@@ -425,48 +592,164 @@ fn fetch_indexes<'m>(
     Ok(texts)
 }
 
+/// One component's `Packages` index for `arch` (a flat repository's one index: `component`
+/// None), in the best form the signed Release lists (`.xz`, `.bz2`, `.gz`, plain; the next
+/// one when a form cannot be downloaded), checked against its signed size and sha256 and
+/// decompressed.
+fn fetch_index<'m>(
+    fetcher: &Fetcher,
+    suite: &'m Suite<'m>,
+    component: Option<&str>,
+    arch: &str,
+) -> Result<IndexText<'m>> {
+    let (dir, origin) = match component {
+        Some(component) => (
+            format!("{component}/binary-{arch}/"),
+            format!("{} {component} {arch}", suite.name),
+        ),
+        None => (String::new(), format!("{} {arch}", suite.index_base)),
+    };
+    // The decompressed index, when the Release lists it (Debian's do), is cached by its
+    // signed sum: a run on cached indexes then skips decompression, its slowest part.
+    let plain_path = format!("{dir}Packages");
+    let plain = suite.release.files.get(&plain_path);
+    let cached_text = plain
+        .and_then(|entry| fetcher.cached(&entry.sha256))
+        .and_then(|bytes| String::from_utf8(bytes).ok());
+    if let Some(text) = cached_text {
+        progress(format_args!(
+            "{origin}: Packages {:.1} MB from the cache, sha256 as signed",
+            text.len() as f64 / 1e6
+        ));
+        return Ok(IndexText {
+            suite,
+            origin,
+            text,
+        });
+    }
+    let forms: Vec<(Compression, String)> = Compression::PREFERENCE
+        .into_iter()
+        .map(|c| (c, format!("{plain_path}{}", c.suffix())))
+        .filter(|(_, path)| suite.release.files.contains_key(path))
+        .collect();
+    if forms.is_empty() {
+        bail!(
+            "{origin}: {} lists no Packages index{} (none of Packages.xz, Packages.bz2, \
+             Packages.gz, Packages)",
+            suite.release_url,
+            component.map_or(String::new(), |_| format!(
+                " for {}",
+                dir.trim_end_matches('/')
+            ))
+        );
+    }
+    let base = &suite.index_base;
+    let mut failures = Vec::new();
+    for (compression, path) in &forms {
+        let entry = suite.release.entry(path, &suite.release_url)?;
+        let mut urls = Vec::new();
+        if suite.release.acquire_by_hash {
+            // Immutable: no mismatch while a mirror is half updated.
+            urls.push(format!("{base}/{dir}by-hash/SHA256/{}", entry.sha256));
+        }
+        urls.push(format!("{base}/{path}"));
+        let fetch_started = Instant::now();
+        let fetched = match fetcher.get_by_sha256(&urls, &entry.sha256) {
+            Ok(fetched) => fetched,
+            Err(err) => {
+                let err = format!("{path}: {err}");
+                if forms.len() > 1 {
+                    progress(format_args!("{origin}: {err}; trying the next form"));
+                }
+                failures.push(err);
+                continue;
+            }
+        };
+        suite
+            .release
+            .check_file(path, &fetched.bytes, &suite.release_url)?;
+        let fetch_time = fetch_started.elapsed();
+        let decompress_started = Instant::now();
+        let text = packages::decompress(&fetched.bytes, *compression, &origin)?;
+        if let Some(entry) = plain.filter(|_| *compression != Compression::None) {
+            suite
+                .release
+                .check_file(&plain_path, text.as_bytes(), &suite.release_url)?;
+            fetcher.store(&entry.sha256, text.as_bytes())?;
+        }
+        let name = path.rsplit('/').next().unwrap_or(path);
+        progress(format_args!(
+            "{origin}: {name} {:.1} MB {} in {:.1} s, size and sha256 as signed; {:.1} MB \
+             decompressed in {:.1} s",
+            fetched.bytes.len() as f64 / 1e6,
+            if fetched.cached {
+                "from the cache"
+            } else {
+                "downloaded"
+            },
+            fetch_time.as_secs_f64(),
+            text.len() as f64 / 1e6,
+            decompress_started.elapsed().as_secs_f64()
+        ));
+        return Ok(IndexText {
+            suite,
+            origin,
+            text,
+        });
+    }
+    bail!(
+        "{origin}: no listed form of the index could be downloaded: {}",
+        failures.join("; ")
+    )
+}
+
 /// Writes the lockfile, or with `check` compares it; false when the check finds it stale.
-fn write_or_check(loaded: &LoadedManifest, lockfile: &Lockfile, check: bool) -> Result<bool> {
+/// When it changes (or would), the summary of the changes goes to stdout.
+fn write_or_check(
+    loaded: &LoadedManifest,
+    previous: &Previous,
+    lockfile: &Lockfile,
+    shown: &str,
+    check: bool,
+) -> Result<bool> {
     let bytes = lockfile.to_bytes()?;
     let out = loaded.lockfile_path();
-    if !check {
-        write_atomically(&out, &bytes)
-            .with_context(|| format!("cannot write {}", out.display()))?;
-        progress(format_args!(
-            "wrote {} ({} bytes)",
-            out.display(),
-            bytes.len()
-        ));
-        return Ok(true);
-    }
-    let current = match std::fs::read(&out) {
-        Ok(current) => current,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-            progress(format_args!(
-                "{} is missing; run debimage-lock {}",
-                out.display(),
-                loaded.path.display()
-            ));
-            return Ok(false);
-        }
-        Err(err) => return Err(err).with_context(|| format!("cannot read {}", out.display())),
-    };
-    if current == bytes {
+    if previous.bytes.as_deref() == Some(bytes.as_slice()) {
         progress(format_args!("{} is up to date", out.display()));
         return Ok(true);
     }
-    match Lockfile::from_bytes(&current, &out.display().to_string()) {
-        Ok(old) => progress(format_args!(
-            "{} is out of date: {}",
+    let summary = match &previous.lock {
+        Some(old) => LockDiff::between(old, lockfile, |suite| {
+            loaded.manifest.is_security_suite(suite)
+        })
+        .to_string(),
+        None if previous.bytes.is_some() => format!(
+            "{} entries, replacing an unreadable lockfile",
+            lockfile.packages.len()
+        ),
+        None => format!("{} entries, a new lockfile", lockfile.packages.len()),
+    };
+    println!("{shown}: {summary}");
+    if check {
+        progress(format_args!(
+            "{} is {}; run debimage-lock {}",
             out.display(),
-            LockDiff::between(&old, lockfile)
-        )),
-        Err(err) => progress(format_args!(
-            "{} is out of date (and unreadable: {err})",
-            out.display()
-        )),
+            if previous.bytes.is_some() {
+                "out of date"
+            } else {
+                "missing"
+            },
+            loaded.path.display()
+        ));
+        return Ok(false);
     }
-    Ok(false)
+    write_atomically(&out, &bytes).with_context(|| format!("cannot write {}", out.display()))?;
+    progress(format_args!(
+        "wrote {} ({} bytes)",
+        out.display(),
+        bytes.len()
+    ));
+    Ok(true)
 }
 
 #[cfg(test)]
@@ -480,5 +763,6 @@ mod tests {
         let cli = Cli::try_parse_from(["debimage-lock", "a.json", "b.json", "--check"]).unwrap();
         assert_eq!(cli.manifests.len(), 2);
         assert!(cli.check && !cli.ignore_valid_until);
+        assert!(Cli::try_parse_from(["debimage-lock", "--check", "--update"]).is_err());
     }
 }

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::deps::{parse_one, DepError};
+use crate::snapshot;
 
 /// What is wrong with a manifest; `origin` names the file.
 #[derive(Debug, thiserror::Error)]
@@ -42,8 +43,10 @@ pub struct Manifest {
     /// Names the lock (`<distribution>.lock.json`) and the Bazel hub repository.
     pub distribution: String,
     pub sources: Vec<Source>,
-    /// A snapshot.debian.org timestamp (`20251115T000000Z`): each package gets a second URL
-    /// on snapshot.debian.org.
+    /// Fallback URLs on snapshot.debian.org: absent, null or `"auto"` for the snapshot that
+    /// follows each suite's Release (see [`crate::snapshot`]), a timestamp
+    /// (`20251115T000000Z`) for that one, `"none"` for none (an archive snapshot.debian.org
+    /// does not keep).
     #[serde(default)]
     pub snapshot: Option<String>,
     /// Debian architectures: amd64, arm64, armhf, s390x, ppc64el, ...
@@ -59,8 +62,41 @@ pub struct Manifest {
 pub struct Source {
     /// Archive root, e.g. `https://deb.debian.org/debian` (no trailing slash).
     pub url: String,
+    /// Other roots of the same archive (mirrors), tried in this order after `url` when a
+    /// package is downloaded; the indexes are read from `url` only.
+    #[serde(default)]
+    pub mirrors: Vec<String>,
+    /// `dists/` suites (`bookworm`), or flat repositories' directories (`./`, `stable/`):
+    /// their `InRelease` and `Packages` lie directly in `<url>/<directory>`.
     pub suites: Vec<String>,
+    /// Components of the `dists/` suites; none for flat repositories.
+    #[serde(default)]
     pub components: Vec<String>,
+    /// The architectures (of the manifest's) this source has packages for; absent: all of
+    /// them. For the others, its indexes are not looked up.
+    #[serde(default)]
+    pub architectures: Option<Vec<String>>,
+}
+
+impl Source {
+    /// Whether the source is looked up for `arch`.
+    pub fn has_architecture(&self, arch: &str) -> bool {
+        self.architectures
+            .as_ref()
+            .is_none_or(|list| list.iter().any(|a| a == arch))
+    }
+
+    /// The download URLs of a package file `filename` (`pool/...`) of this archive: the
+    /// archive itself, its mirrors, then `snapshot_root` (see [`Manifest::snapshot_root`]).
+    pub fn urls(&self, filename: &str, snapshot_root: Option<&str>) -> Vec<String> {
+        // A flat repository's index may name its files `./x.deb`.
+        let filename = filename.strip_prefix("./").unwrap_or(filename);
+        std::iter::once(self.url.as_str())
+            .chain(self.mirrors.iter().map(String::as_str))
+            .chain(snapshot_root)
+            .map(|root| format!("{root}/{filename}"))
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -70,6 +106,12 @@ pub struct PackageSet {
     pub packages: Vec<String>,
     /// Lock the Depends/Pre-Depends closure too (false: exactly the named packages).
     pub follow_dependencies: bool,
+    /// Pins the set to a suite of the sources (e.g. `bookworm-backports`): the named packages
+    /// come from it, each dependency from it when it has a fitting version, else from the
+    /// other suites. Absent: the highest version across the suites that are not
+    /// `NotAutomatic`.
+    #[serde(default)]
+    pub suite: Option<String>,
 }
 
 /// A manifest read from a file, with what the lock needs to know about the file.
@@ -157,28 +199,40 @@ impl Manifest {
         let mut suites = BTreeSet::new();
         for source in &self.sources {
             let field = format!("sources ({})", source.url);
-            let Some(rest) = source
-                .url
-                .strip_prefix("https://")
-                .or_else(|| source.url.strip_prefix("http://"))
-            else {
-                return invalid(&field, "the URL must be http(s)".into());
-            };
-            if let Err(err) = crate::lockfile::check_url("url", &source.url) {
-                return invalid(&field, err.rule.to_string());
+            for url in std::iter::once(&source.url).chain(&source.mirrors) {
+                if let Err(problem) = check_archive_root(url) {
+                    let field = if *url == source.url {
+                        field.clone()
+                    } else {
+                        format!("{field}: mirror {url}")
+                    };
+                    return invalid(&field, problem.into());
+                }
             }
-            if rest.is_empty() || source.url.ends_with('/') || source.url.contains(['?', '#']) {
-                return invalid(
-                    &field,
-                    "the URL must be an archive root without a trailing slash".into(),
-                );
+            if source.suites.is_empty() {
+                return invalid(&field, "needs suites".into());
             }
-            if source.suites.is_empty() || source.components.is_empty() {
-                return invalid(&field, "needs suites and components".into());
+            for suite in &source.suites {
+                if let Err(err) = crate::fields::suite("suite", suite) {
+                    return invalid(&field, err.to_string());
+                }
+                let flat = crate::fields::is_flat(suite);
+                if flat && !source.components.is_empty() {
+                    return invalid(
+                        &field,
+                        format!(
+                            "suite {suite} is a flat repository's directory: it takes no \
+                             components (give them their own source)"
+                        ),
+                    );
+                }
+                if !flat && source.components.is_empty() {
+                    return invalid(&field, format!("suite {suite} needs components"));
+                }
             }
-            for name in source.suites.iter().chain(&source.components) {
+            for name in &source.components {
                 if !word(name) {
-                    return invalid(&field, format!("bad suite or component name {name:?}"));
+                    return invalid(&field, format!("bad component name {name:?}"));
                 }
             }
             for suite in &source.suites {
@@ -188,15 +242,13 @@ impl Manifest {
             }
         }
         if let Some(snapshot) = &self.snapshot {
-            let b = snapshot.as_bytes();
-            let ok = b.len() == 16
-                && b[8] == b'T'
-                && b[15] == b'Z'
-                && b[..8].iter().chain(&b[9..15]).all(u8::is_ascii_digit);
-            if !ok {
+            if !matches!(snapshot.as_str(), "auto" | "none") && !snapshot::is_timestamp(snapshot) {
                 return invalid(
                     "snapshot",
-                    format!("{snapshot:?} is not a timestamp like 20251115T000000Z"),
+                    format!(
+                        "{snapshot:?} is not \"auto\", \"none\" or a timestamp like \
+                         20251115T000000Z"
+                    ),
                 );
             }
         }
@@ -212,6 +264,38 @@ impl Manifest {
                 return invalid("architectures", format!("{arch} appears twice"));
             }
         }
+        for source in &self.sources {
+            let field = format!("sources ({}): architectures", source.url);
+            let Some(list) = &source.architectures else {
+                continue;
+            };
+            if list.is_empty() {
+                return invalid(&field, "empty (leave it out for every architecture)".into());
+            }
+            let mut seen = BTreeSet::new();
+            for arch in list {
+                if !self.architectures.contains(arch) {
+                    return invalid(
+                        &field,
+                        format!(
+                            "{arch} is not one of the manifest's architectures ({})",
+                            self.architectures.join(", ")
+                        ),
+                    );
+                }
+                if !seen.insert(arch) {
+                    return invalid(&field, format!("{arch} appears twice"));
+                }
+            }
+        }
+        for arch in &self.architectures {
+            if !self.sources.iter().any(|s| s.has_architecture(arch)) {
+                return invalid(
+                    "architectures",
+                    format!("no source has {arch} (see the sources' architectures)"),
+                );
+            }
+        }
         if self.keyring.is_empty() {
             return invalid("keyring", "empty path".into());
         }
@@ -225,6 +309,15 @@ impl Manifest {
             if set.packages.is_empty() {
                 return invalid(&format!("sets.{name}"), "no package".into());
             }
+            if let Some(pin) = &set.suite {
+                if !suites.iter().any(|(_, suite)| suite == pin) {
+                    let all: Vec<&str> = suites.iter().map(|(_, s)| *s).collect();
+                    return invalid(
+                        &format!("sets.{name}.suite"),
+                        format!("{pin} is not a suite of the sources ({})", all.join(", ")),
+                    );
+                }
+            }
             for request in &set.packages {
                 parse_one(request).map_err(|error| ManifestError::Request {
                     origin: origin.to_string(),
@@ -236,19 +329,55 @@ impl Manifest {
         Ok(())
     }
 
-    /// The download URLs of a package file `filename` (`pool/...`) of the archive at
-    /// `base_url`: the archive itself, then snapshot.debian.org when a snapshot is set
-    /// (archive `debian`, `debian-security`, ... from the last component of the URL).
-    pub fn urls(&self, base_url: &str, filename: &str) -> Vec<String> {
-        let mut urls = vec![format!("{base_url}/{filename}")];
-        if let Some(timestamp) = &self.snapshot {
-            let archive = base_url.rsplit('/').next().unwrap_or("debian");
-            urls.push(format!(
-                "https://snapshot.debian.org/archive/{archive}/{timestamp}/{filename}"
-            ));
+    /// The snapshot.debian.org root of `source` (`https://snapshot.debian.org/archive/debian/
+    /// 20251115T120000Z`) for a suite whose Release is dated `release_date`, or none: when
+    /// `snapshot` is `"none"`, when the archive (the last component of the source's URL) is not
+    /// one snapshot.debian.org keeps, or, for `"auto"`, when the Release has no Date.
+    pub fn snapshot_root(&self, source: &Source, release_date: Option<i64>) -> Option<String> {
+        let archive = source.url.rsplit('/').next()?;
+        if !snapshot::ARCHIVES.contains(&archive) || source.url.contains("://snapshot.debian.org/")
+        {
+            return None;
         }
-        urls
+        let timestamp = match self.snapshot.as_deref() {
+            Some("none") => return None,
+            None | Some("auto") => snapshot::timestamp_after(release_date?),
+            Some(fixed) => fixed.to_string(),
+        };
+        Some(format!("{}{archive}/{timestamp}", snapshot::ROOT))
     }
+
+    /// Whether snapshot URLs follow each suite's Release (`snapshot` absent, null or "auto").
+    pub fn snapshot_is_automatic(&self) -> bool {
+        matches!(self.snapshot.as_deref(), None | Some("auto"))
+    }
+
+    /// Whether packages of `suite` are security updates: a `*-security` suite, or any suite of
+    /// a source whose archive is `debian-security`.
+    pub fn is_security_suite(&self, suite: &str) -> bool {
+        suite.ends_with("-security")
+            || self
+                .sources
+                .iter()
+                .any(|s| s.url.ends_with("/debian-security") && s.suites.iter().any(|n| n == suite))
+    }
+}
+
+/// An http(s) archive root without a trailing slash, query or fragment.
+fn check_archive_root(url: &str) -> Result<(), &'static str> {
+    let Some(rest) = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+    else {
+        return Err("the URL must be http(s)");
+    };
+    if let Err(err) = crate::lockfile::check_url("url", url) {
+        return Err(err.rule);
+    }
+    if rest.is_empty() || url.ends_with('/') || url.contains(['?', '#']) {
+        return Err("the URL must be an archive root without a trailing slash");
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -280,17 +409,60 @@ mod tests {
     fn parses_and_builds_urls() {
         let m = Manifest::parse(MANIFEST.as_bytes(), "m.json").unwrap();
         assert_eq!(m.sets["base"].packages[1], "libssl3 (>= 3.0)");
+        let security = &m.sources[1];
+        let root = m.snapshot_root(security, Some(0));
         assert_eq!(
-            m.urls("https://deb.debian.org/debian-security", "pool/updates/main/o/openssl/x.deb"),
+            security.urls("pool/updates/main/o/openssl/x.deb", root.as_deref()),
             [
                 "https://deb.debian.org/debian-security/pool/updates/main/o/openssl/x.deb",
                 "https://snapshot.debian.org/archive/debian-security/20251115T000000Z/pool/updates/main/o/openssl/x.deb"
             ]
         );
+        assert!(m.is_security_suite("bookworm-security"));
+        assert!(!m.is_security_suite("bookworm-updates"));
+        // Automatic: 12 hours after the Release's Date (Sat, 15 Nov 2025 09:04:14 UTC), mirrors
+        // before snapshot.debian.org.
+        let m = Manifest::parse(
+            serde_json::to_string(&serde_json::json!({
+                "distribution": "d",
+                "snapshot": "auto",
+                "sources": [{
+                    "url": "https://deb.debian.org/debian",
+                    "mirrors": ["http://mirror.example/debian", "https://m2.example/d/debian"],
+                    "suites": ["bookworm"], "components": ["main"]
+                }, {
+                    "url": "http://127.0.0.1:8080/vendor",
+                    "suites": ["stable"], "components": ["main"]
+                }],
+                "architectures": ["amd64"],
+                "keyring": "k.asc",
+                "sets": {"s": {"packages": ["a"], "follow_dependencies": false}}
+            }))
+            .unwrap()
+            .as_bytes(),
+            "m.json",
+        )
+        .unwrap();
+        let debian = &m.sources[0];
+        let root = m.snapshot_root(debian, Some(1_763_197_454));
+        assert_eq!(
+            debian.urls("pool/main/a/a.deb", root.as_deref()),
+            [
+                "https://deb.debian.org/debian/pool/main/a/a.deb",
+                "http://mirror.example/debian/pool/main/a/a.deb",
+                "https://m2.example/d/debian/pool/main/a/a.deb",
+                "https://snapshot.debian.org/archive/debian/20251115T210414Z/pool/main/a/a.deb",
+            ]
+        );
+        // No Date, or an archive snapshot.debian.org does not keep: no snapshot URL.
+        assert_eq!(m.snapshot_root(debian, None), None);
+        assert_eq!(m.snapshot_root(&m.sources[1], Some(0)), None);
+        let m = with("\"20251115T000000Z\"", "\"none\"").unwrap();
+        assert_eq!(m.snapshot_root(&m.sources[0], Some(0)), None);
         let m = with("\"20251115T000000Z\"", "null").unwrap();
         assert_eq!(
-            m.urls("http://m/debian", "pool/a.deb"),
-            ["http://m/debian/pool/a.deb"]
+            m.sources[0].urls("pool/a.deb", None),
+            ["https://deb.debian.org/debian/pool/a.deb"]
         );
         let loaded = LoadedManifest {
             manifest: m,
@@ -304,6 +476,34 @@ mod tests {
         assert_eq!(
             loaded.keyring_path(),
             Path::new("debian/keyring/debian-archive-keys.asc")
+        );
+    }
+
+    #[test]
+    fn flat_sources_source_architectures_and_pins_parse() {
+        let m = with(
+            "\"sources\": [",
+            "\"sources\": [{\"url\": \"https://vendor.example/apt\", \"suites\": [\"./\", \"stable/\"], \
+             \"architectures\": [\"amd64\"]},",
+        )
+        .unwrap();
+        assert!(m.sources[0].has_architecture("amd64") && !m.sources[0].has_architecture("arm64"));
+        assert!(m.sources[1].has_architecture("arm64"));
+        let m = with(
+            "\"follow_dependencies\": false}",
+            "\"follow_dependencies\": false, \"suite\": \"bookworm-updates\"}",
+        )
+        .unwrap();
+        assert_eq!(m.sets["static"].suite.as_deref(), Some("bookworm-updates"));
+        // Every architecture needs a source.
+        let text = MANIFEST.replace(
+            "\"components\": [\"main\"]}",
+            "\"components\": [\"main\"], \"architectures\": [\"amd64\"]}",
+        );
+        let err = Manifest::parse(text.as_bytes(), "m.json").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "m.json: architectures: no source has arm64 (see the sources' architectures)"
         );
     }
 
@@ -323,12 +523,19 @@ mod tests {
             (
                 "\"20251115T000000Z\"",
                 "\"2025-11-15\"",
-                "m.json: snapshot: \"2025-11-15\" is not a timestamp like 20251115T000000Z",
+                "m.json: snapshot: \"2025-11-15\" is not \"auto\", \"none\" or a timestamp like \
+                 20251115T000000Z",
             ),
             (
                 "https://deb.debian.org/debian\"",
                 "ftp://deb.debian.org/debian\"",
                 "m.json: sources (ftp://deb.debian.org/debian): the URL must be http(s)",
+            ),
+            (
+                "\"suites\": [\"bookworm-security\"]",
+                "\"mirrors\": [\"https://m.example/debian/\"], \"suites\": [\"bookworm-security\"]",
+                "m.json: sources (https://deb.debian.org/debian-security): mirror \
+                 https://m.example/debian/: the URL must be an archive root without a trailing slash",
             ),
             (
                 "[\"amd64\", \"arm64\"]",
@@ -345,6 +552,34 @@ mod tests {
                 ", \"follow_dependencies\": false",
                 "",
                 "m.json: missing field `follow_dependencies`",
+            ),
+            (
+                "\"suites\": [\"bookworm-security\"]",
+                "\"suites\": [\"bookworm-security\"], \"architectures\": [\"riscv64\"]",
+                "m.json: sources (https://deb.debian.org/debian-security): architectures: riscv64 \
+                 is not one of the manifest's architectures (amd64, arm64)",
+            ),
+            (
+                "\"suites\": [\"bookworm-security\"]",
+                "\"suites\": [\"bookworm-security\"], \"architectures\": []",
+                "m.json: sources (https://deb.debian.org/debian-security): architectures: empty",
+            ),
+            (
+                "\"follow_dependencies\": false}",
+                "\"follow_dependencies\": false, \"suite\": \"trixie\"}",
+                "m.json: sets.static.suite: trixie is not a suite of the sources",
+            ),
+            (
+                "\"suites\": [\"bookworm-security\"]",
+                "\"suites\": [\"security/\"]",
+                "m.json: sources (https://deb.debian.org/debian-security): suite security/ is a \
+                 flat repository's directory: it takes no components",
+            ),
+            (
+                "https://deb.debian.org/debian-security",
+                "https://u:p@deb.debian.org/debian-security",
+                "m.json: sources (https://u:p@deb.debian.org/debian-security): a URL has no \
+                 user:password@",
             ),
         ] {
             let err = with(from, to).unwrap_err().to_string();

@@ -20,7 +20,7 @@
 //! the keyring).
 
 use pgp::composed::cleartext::CleartextSignedMessage;
-use pgp::composed::{Deserializable, SignedPublicKey};
+use pgp::composed::{Deserializable, SignedPublicKey, StandaloneSignature};
 use pgp::packet::{Signature, SignatureType, SubpacketData};
 use pgp::types::{PublicKeyTrait, Tag};
 
@@ -40,6 +40,8 @@ pub enum SignatureError {
     },
     #[error("{origin}: not an OpenPGP cleartext-signed InRelease: {message}")]
     NotSigned { origin: String, message: String },
+    #[error("{origin}: not an OpenPGP detached signature of a Release: {message}")]
+    NotDetached { origin: String, message: String },
     #[error(
         "{origin}: no good signature by a key of {keyring} ({} signature(s): {}); tampered with, \
          or signed by keys that are not (or no longer) trusted",
@@ -425,11 +427,79 @@ impl Keyring {
                 message: e.to_string(),
             })?;
         let signed = message.signed_text();
+        let signatures = message.signatures().iter().map(|s| &s.signature);
+        let (signers, rejected) = self.judge_all(signatures, |_| signed.as_bytes(), origin, now)?;
+        // Exactly the text the signatures cover, with LF line ends and the final line end
+        // (which the signature does not cover) restored, as gpgv outputs it.
+        let mut text = signed.replace("\r\n", "\n");
+        if !text.is_empty() && !text.ends_with('\n') {
+            text.push('\n');
+        }
+        Ok(Verified {
+            text,
+            signers,
+            rejected,
+        })
+    }
+
+    /// Verifies a `Release` file (`data`) against its detached signature `Release.gpg`
+    /// (armoured or binary, one or more signatures) at time `now`, judged as
+    /// [`Self::verify_inrelease`] judges an InRelease. `origin` names the Release (its URL).
+    pub fn verify_detached(
+        &self,
+        data: &[u8],
+        signature: &[u8],
+        origin: &str,
+        now: i64,
+    ) -> Result<Verified, SignatureError> {
+        let not_detached = |message: String| SignatureError::NotDetached {
+            origin: origin.to_string(),
+            message,
+        };
+        let parsed: Vec<StandaloneSignature> = if signature.starts_with(b"-----BEGIN") {
+            let (many, _) = StandaloneSignature::from_armor_many(signature)
+                .map_err(|e| not_detached(e.to_string()))?;
+            many.collect::<Result<_, _>>()
+        } else {
+            StandaloneSignature::from_bytes_many(signature).collect::<Result<_, _>>()
+        }
+        .map_err(|e| not_detached(e.to_string()))?;
+        if parsed.is_empty() {
+            return Err(not_detached("no signature packet".into()));
+        }
+        let text = std::str::from_utf8(data)
+            .map_err(|_| not_detached("the Release is not UTF-8 text".into()))?;
+        // A text-mode signature covers the text with CRLF line ends.
+        let crlf = text.replace("\r\n", "\n").replace('\n', "\r\n");
+        let (signers, rejected) = self.judge_all(
+            parsed.iter().map(|s| &s.signature),
+            |signature| match signature.typ() {
+                SignatureType::Text => crlf.as_bytes(),
+                _ => data,
+            },
+            origin,
+            now,
+        )?;
+        Ok(Verified {
+            text: text.to_string(),
+            signers,
+            rejected,
+        })
+    }
+
+    /// The keys that made good signatures among `signatures` (each over `data_for` it), and
+    /// why the others are not good; an error when none is.
+    fn judge_all<'s, 'd>(
+        &self,
+        signatures: impl Iterator<Item = &'s Signature>,
+        data_for: impl Fn(&Signature) -> &'d [u8],
+        origin: &str,
+        now: i64,
+    ) -> Result<(Vec<KeyInfo>, Vec<String>), SignatureError> {
         let mut signers = Vec::new();
         let mut rejected = Vec::new();
-        for (number, standalone) in message.signatures().iter().enumerate() {
-            let signature = &standalone.signature;
-            match self.judge_signature(signature, signed.as_bytes(), now) {
+        for (number, signature) in signatures.enumerate() {
+            match self.judge_signature(signature, data_for(signature), now) {
                 Ok(info) => {
                     if !signers.contains(info) {
                         signers.push(info.clone());
@@ -445,17 +515,7 @@ impl Keyring {
                 rejected,
             });
         }
-        // Exactly the text the signatures cover, with LF line ends and the final line end
-        // (which the signature does not cover) restored, as gpgv outputs it.
-        let mut text = signed.replace("\r\n", "\n");
-        if !text.is_empty() && !text.ends_with('\n') {
-            text.push('\n');
-        }
-        Ok(Verified {
-            text,
-            signers,
-            rejected,
-        })
+        Ok((signers, rejected))
     }
 
     /// The key that made a good `signature` over `data`, or why there is none.

@@ -95,15 +95,57 @@ impl<'a> Package<'a> {
     }
 }
 
-/// Decompresses a `Packages.xz` (already checked against the signed Release) to text.
-pub fn decompress_xz(bytes: &[u8], origin: &str) -> Result<String, PackagesError> {
-    let mut text = String::with_capacity(bytes.len() * 6);
-    xz2::read::XzDecoder::new(bytes)
-        .read_to_string(&mut text)
-        .map_err(|error| PackagesError::Decompress {
-            origin: origin.to_string(),
-            error,
-        })?;
+/// The forms a `Packages` index comes in, best (smallest to download) first: a Release lists
+/// one or more of them for each component and architecture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    Xz,
+    Bzip2,
+    Gzip,
+    None,
+}
+
+impl Compression {
+    /// Every form, in order of preference.
+    pub const PREFERENCE: [Compression; 4] = [Self::Xz, Self::Bzip2, Self::Gzip, Self::None];
+
+    /// The file name's suffix: `.xz`, `.bz2`, `.gz` or nothing.
+    pub fn suffix(self) -> &'static str {
+        match self {
+            Self::Xz => ".xz",
+            Self::Bzip2 => ".bz2",
+            Self::Gzip => ".gz",
+            Self::None => "",
+        }
+    }
+}
+
+/// Decompresses a `Packages` index (already checked against the signed Release) to text.
+pub fn decompress(
+    bytes: &[u8],
+    compression: Compression,
+    origin: &str,
+) -> Result<String, PackagesError> {
+    let failed = |error| PackagesError::Decompress {
+        origin: origin.to_string(),
+        error,
+    };
+    // Debian's indexes compress about 6:1 (xz); a hint, not a limit.
+    let mut text = String::with_capacity(bytes.len().saturating_mul(6));
+    let read = match compression {
+        Compression::Xz => xz2::read::XzDecoder::new(bytes).read_to_string(&mut text),
+        Compression::Bzip2 => bzip2::read::MultiBzDecoder::new(bytes).read_to_string(&mut text),
+        Compression::Gzip => flate2::read::MultiGzDecoder::new(bytes).read_to_string(&mut text),
+        Compression::None => {
+            return String::from_utf8(bytes.to_vec()).map_err(|_| {
+                failed(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    "the index is not UTF-8 text",
+                ))
+            })
+        }
+    };
+    read.map_err(failed)?;
     Ok(text)
 }
 
@@ -414,15 +456,29 @@ mod tests {
     }
 
     #[test]
-    fn decompresses_xz() {
+    fn decompresses_every_form() {
         use std::io::Write;
-        let mut encoder = xz2::write::XzEncoder::new(Vec::new(), 6);
-        encoder.write_all(b"Package: a\n").unwrap();
-        let xz = encoder.finish().unwrap();
-        assert_eq!(decompress_xz(&xz, "x").unwrap(), "Package: a\n");
-        assert!(decompress_xz(b"not xz", "bookworm amd64")
-            .unwrap_err()
-            .to_string()
-            .starts_with("bookworm amd64: cannot decompress: "));
+        let text = "Package: a\n\nPackage: b\n";
+        let mut xz = xz2::write::XzEncoder::new(Vec::new(), 6);
+        xz.write_all(text.as_bytes()).unwrap();
+        let mut bz2 = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::best());
+        bz2.write_all(text.as_bytes()).unwrap();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(text.as_bytes()).unwrap();
+        for (compression, bytes) in [
+            (Compression::Xz, xz.finish().unwrap()),
+            (Compression::Bzip2, bz2.finish().unwrap()),
+            (Compression::Gzip, gz.finish().unwrap()),
+            (Compression::None, text.as_bytes().to_vec()),
+        ] {
+            assert_eq!(decompress(&bytes, compression, "x").unwrap(), text);
+            // Bytes that are not of the form (nor UTF-8 text) are refused.
+            let err = decompress(b"\xff\xfe", compression, "bookworm main amd64").unwrap_err();
+            assert!(
+                err.to_string()
+                    .starts_with("bookworm main amd64: cannot decompress: "),
+                "{compression:?}: {err}"
+            );
+        }
     }
 }

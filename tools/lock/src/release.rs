@@ -91,6 +91,9 @@ pub struct Release {
     pub components: Vec<String>,
     /// `Acquire-By-Hash: yes`: files are also under `by-hash/SHA256/<sum>`.
     pub acquire_by_hash: bool,
+    /// `NotAutomatic: yes` (backports, experimental): apt installs its packages only when
+    /// asked to take them from this suite.
+    pub not_automatic: bool,
     /// Path (e.g. `main/binary-amd64/Packages.xz`) to size and SHA256.
     pub files: BTreeMap<String, FileEntry>,
 }
@@ -106,6 +109,7 @@ impl Release {
             architectures: Vec::new(),
             components: Vec::new(),
             acquire_by_hash: false,
+            not_automatic: false,
             files: BTreeMap::new(),
         };
         let date = |field, value: &str| {
@@ -153,6 +157,7 @@ impl Release {
                 "Architectures" => release.architectures = words(),
                 "Components" => release.components = words(),
                 "Acquire-By-Hash" => release.acquire_by_hash = value == "yes",
+                "NotAutomatic" => release.not_automatic = value == "yes",
                 "Date" => release.date = Some(date("Date", value)?),
                 "Valid-Until" => release.valid_until = Some(date("Valid-Until", value)?),
                 _ => {}

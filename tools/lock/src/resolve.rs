@@ -9,6 +9,10 @@
 //! * Architecture qualifiers `:any`, `:native` and `:<this arch>` name the package itself;
 //!   `Architecture: all` packages count for every architecture.
 //! * A package is selected before its dependencies are followed, so cycles end there.
+//! * Suites marked not automatic (apt's `NotAutomatic: yes`: backports, experimental) are
+//!   used only by sets pinned to them. A set pinned to a suite takes its requested packages
+//!   from that suite only, and each dependency from it when it has a fitting version, else
+//!   from the other (automatic) suites, as apt's `-t <suite>` prefers the target release.
 //!
 //! Resolution does not backtrack: when the dependencies of a chosen candidate cannot be met,
 //! the error names the chain of packages that wanted the missing one.
@@ -36,6 +40,13 @@ pub enum ResolveError {
         wanted: String,
         chain: Chain,
         selected: String,
+    },
+    /// A request of a set pinned to `suite` that the suite does not have.
+    #[error("cannot resolve {wanted}: requested from {suite}, which has no fitting version; candidates: {candidates}")]
+    NotInPinnedSuite {
+        wanted: String,
+        suite: String,
+        candidates: String,
     },
     #[error("request {request:?}: {error}")]
     Request { request: String, error: DepError },
@@ -73,6 +84,8 @@ pub struct Index<'a> {
     by_name: HashMap<&'a str, Vec<Candidate<'a>>>,
     /// Virtual name -> (provider, provided version).
     providers: HashMap<&'a str, Vec<(Candidate<'a>, Option<&'a str>)>>,
+    /// Suites whose packages only sets pinned to them take (apt's NotAutomatic).
+    not_automatic: BTreeSet<&'a str>,
 }
 
 impl<'a> Index<'a> {
@@ -81,7 +94,18 @@ impl<'a> Index<'a> {
             arch,
             by_name: HashMap::new(),
             providers: HashMap::new(),
+            not_automatic: BTreeSet::new(),
         }
+    }
+
+    /// Packages of `suite` are taken only by sets pinned to it (its Release says
+    /// `NotAutomatic: yes`).
+    pub fn set_not_automatic(&mut self, suite: &'a str) {
+        self.not_automatic.insert(suite);
+    }
+
+    fn automatic(&self, suite: &str) -> bool {
+        !self.not_automatic.contains(suite)
     }
 
     pub fn arch(&self) -> &'a str {
@@ -127,14 +151,16 @@ impl<'a> Index<'a> {
         Ok(())
     }
 
-    /// The highest version of the real package `dep.name` that satisfies `dep`.
-    fn best(&self, dep: &Dependency) -> Option<Candidate<'a>> {
+    /// The highest version of the real package `dep.name` that satisfies `dep`, among the
+    /// suites `from` accepts.
+    fn best(&self, dep: &Dependency, from: &dyn Fn(&str) -> bool) -> Option<Candidate<'a>> {
         if !dep.qualifier_allows(self.arch) {
             return None;
         }
         let mut best: Option<Candidate<'a>> = None;
         for c in self.by_name.get(dep.name)? {
-            if dep.accepts(c.package.version)
+            if from(c.suite)
+                && dep.accepts(c.package.version)
                 && best.is_none_or(|b| compare(c.package.version, b.package.version).is_gt())
             {
                 best = Some(*c);
@@ -146,7 +172,7 @@ impl<'a> Index<'a> {
     /// Packages providing `dep.name` in a way that satisfies `dep` (an unversioned provide
     /// satisfies only unversioned dependencies), best first: higher Priority, then name, then
     /// higher version.
-    fn providers_of(&self, dep: &Dependency) -> Vec<Candidate<'a>> {
+    fn providers_of(&self, dep: &Dependency, from: &dyn Fn(&str) -> bool) -> Vec<Candidate<'a>> {
         if !dep.qualifier_allows(self.arch) {
             return Vec::new();
         }
@@ -155,6 +181,7 @@ impl<'a> Index<'a> {
             .get(dep.name)
             .into_iter()
             .flatten()
+            .filter(|(c, _)| from(c.suite))
             .filter(|(_, version)| match (dep.constraint, version) {
                 (None, _) => true,
                 (Some(_), Some(v)) => dep.accepts(v),
@@ -176,7 +203,15 @@ impl<'a> Index<'a> {
         let mut out = Vec::new();
         for dep in deps {
             for c in self.by_name.get(dep.name).into_iter().flatten() {
-                out.push(format!("{} {} ({})", dep.name, c.package.version, c.suite));
+                let only_pinned = if self.automatic(c.suite) {
+                    ""
+                } else {
+                    ", NotAutomatic: only for sets pinned to it"
+                };
+                out.push(format!(
+                    "{} {} ({}{only_pinned})",
+                    dep.name, c.package.version, c.suite
+                ));
             }
             for (c, version) in self.providers.get(dep.name).into_iter().flatten() {
                 let provided = version.map_or(String::new(), |v| format!(" (= {v})"));
@@ -219,10 +254,22 @@ pub fn resolve<'a>(
     requests: &[String],
     follow_dependencies: bool,
 ) -> Result<BTreeMap<&'a str, Selection<'a>>, ResolveError> {
+    resolve_pinned(index, requests, follow_dependencies, None)
+}
+
+/// [`resolve`] for a set pinned to the suite `pin`: the requests come from that suite, each
+/// dependency from it when it has a fitting version, else from the automatic suites.
+pub fn resolve_pinned<'a>(
+    index: &Index<'a>,
+    requests: &[String],
+    follow_dependencies: bool,
+    pin: Option<&str>,
+) -> Result<BTreeMap<&'a str, Selection<'a>>, ResolveError> {
     let mut resolver = Resolver {
         index,
         selected: BTreeMap::new(),
         follow: follow_dependencies,
+        pin,
     };
     for request in requests {
         let dep = parse_one(request).map_err(|error| ResolveError::Request {
@@ -238,6 +285,7 @@ struct Resolver<'i, 'a> {
     index: &'i Index<'a>,
     selected: BTreeMap<&'a str, Selection<'a>>,
     follow: bool,
+    pin: Option<&'i str>,
 }
 
 impl<'a> Resolver<'_, 'a> {
@@ -253,7 +301,7 @@ impl<'a> Resolver<'_, 'a> {
             }
         }
         self.index
-            .providers_of(dep)
+            .providers_of(dep, &|_| true)
             .into_iter()
             .find(|c| {
                 self.selected
@@ -263,10 +311,22 @@ impl<'a> Resolver<'_, 'a> {
             .map(|c| c.package.name)
     }
 
-    fn choose(&self, dep: &Dependency) -> Option<Candidate<'a>> {
-        self.index
-            .best(dep)
-            .or_else(|| self.index.providers_of(dep).into_iter().next())
+    /// The candidate for `dep`: from the pinned suite if the set has one (only from it for a
+    /// request, `requested`), else from the automatic suites.
+    fn choose(&self, dep: &Dependency, requested: bool) -> Option<Candidate<'a>> {
+        let find = |from: &dyn Fn(&str) -> bool| {
+            self.index
+                .best(dep, from)
+                .or_else(|| self.index.providers_of(dep, from).into_iter().next())
+        };
+        match self.pin {
+            Some(pin) => find(&|suite| suite == pin).or_else(|| {
+                (!requested)
+                    .then(|| find(&|s| self.index.automatic(s)))
+                    .flatten()
+            }),
+            None => find(&|s| self.index.automatic(s)),
+        }
     }
 
     /// Satisfies one entry (alternatives); `chain` holds the packages that wanted it. Returns
@@ -298,8 +358,16 @@ impl<'a> Resolver<'_, 'a> {
             let tail = group.iter().map(|d| d.name).collect::<Vec<_>>().join(" | ");
             Chain(chain.iter().map(|s| s.to_string()).chain([tail]).collect())
         };
-        let Some(candidate) = group.iter().find_map(|d| self.choose(d)) else {
+        let requested = chain.is_empty();
+        let Some(candidate) = group.iter().find_map(|d| self.choose(d, requested)) else {
             let candidates = group.iter().map(|d| (*d).clone()).collect::<Vec<_>>();
+            if let (Some(suite), true) = (self.pin, requested) {
+                return Err(ResolveError::NotInPinnedSuite {
+                    wanted: wanted(),
+                    suite: suite.to_string(),
+                    candidates: self.index.describe_candidates(&candidates),
+                });
+            }
             return Err(ResolveError::Unsatisfiable {
                 wanted: wanted(),
                 chain: full_chain(),
@@ -723,6 +791,89 @@ mod tests {
             run(&[&idx], &["app"], true).unwrap_err().to_string(),
             "bookworm amd64: package app 1: Depends: cannot parse relationship \"lib (>= 2\": \
              unclosed '('"
+        );
+    }
+
+    /// Resolves against bookworm (`stable`) and a NotAutomatic bookworm-backports (`bpo`).
+    fn run_pinned(
+        stable: &str,
+        bpo: &str,
+        requests: &[&str],
+        pin: Option<&str>,
+    ) -> Result<Vec<String>, ResolveError> {
+        let stable = parse(stable, "test").unwrap();
+        let bpo = parse(bpo, "test").unwrap();
+        let mut index = Index::new("amd64");
+        index.add(&stable, "bookworm", "http://x")?;
+        index.add(&bpo, "bookworm-backports", "http://x")?;
+        index.set_not_automatic("bookworm-backports");
+        let requests: Vec<String> = requests.iter().map(|s| s.to_string()).collect();
+        Ok(resolve_pinned(&index, &requests, true, pin)?
+            .values()
+            .map(|s| {
+                format!(
+                    "{} {} {}",
+                    s.candidate.package.name, s.candidate.package.version, s.candidate.suite
+                )
+            })
+            .collect())
+    }
+
+    #[test]
+    fn pinned_sets_and_not_automatic_suites() {
+        let stable = [
+            p("app", "1", "Depends: lib (>= 1), base\n"),
+            p("lib", "1", ""),
+            p("base", "1", ""),
+        ]
+        .concat();
+        let bpo = [
+            p("app", "2", "Depends: lib (>= 2), base\n"),
+            p("lib", "2", ""),
+            p("only-bpo", "1", ""),
+        ]
+        .concat();
+        // Not pinned: backports' newer versions are not taken, nor its own packages.
+        assert_eq!(
+            run_pinned(&stable, &bpo, &["app"], None).unwrap(),
+            ["app 1 bookworm", "base 1 bookworm", "lib 1 bookworm"]
+        );
+        let err = run_pinned(&stable, &bpo, &["only-bpo"], None).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "cannot resolve only-bpo: requested; candidates: only-bpo 1 (bookworm-backports, \
+             NotAutomatic: only for sets pinned to it)"
+        );
+        // Pinned: app and lib from backports, base (which it lacks) from bookworm.
+        let pin = Some("bookworm-backports");
+        assert_eq!(
+            run_pinned(&stable, &bpo, &["app"], pin).unwrap(),
+            [
+                "app 2 bookworm-backports",
+                "base 1 bookworm",
+                "lib 2 bookworm-backports"
+            ]
+        );
+        // A request of a pinned set comes from the pinned suite only.
+        let err = run_pinned(&stable, &bpo, &["base"], pin).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "cannot resolve base: requested from bookworm-backports, which has no fitting \
+             version; candidates: base 1 (bookworm)"
+        );
+        let err = run_pinned(&stable, &bpo, &["app (<< 2)"], pin).unwrap_err();
+        assert!(
+            err.to_string().starts_with(
+                "cannot resolve app (<< 2): requested from bookworm-backports, which has no \
+                 fitting version; candidates: app 1 (bookworm), app 2 (bookworm-backports, \
+                 NotAutomatic"
+            ),
+            "{err}"
+        );
+        // Pinned to bookworm: bookworm's versions even where backports' are newer.
+        assert_eq!(
+            run_pinned(&stable, &bpo, &["app"], Some("bookworm")).unwrap(),
+            ["app 1 bookworm", "base 1 bookworm", "lib 1 bookworm"]
         );
     }
 }

@@ -6,14 +6,14 @@ mod support;
 
 use std::time::Instant;
 
-use debimage_lock::packages::{decompress_xz, parse};
+use debimage_lock::packages::{decompress, parse, Compression};
 use debimage_lock::resolve::{resolve, Index};
 use support::DEBIAN;
 
 #[test]
 fn parses_the_full_bookworm_amd64_index() {
     let xz = support::packages_xz(DEBIAN, "bookworm", "amd64");
-    let text = decompress_xz(&xz, "bookworm main amd64").expect("xz");
+    let text = decompress(&xz, Compression::Xz, "bookworm main amd64").expect("xz");
     let started = Instant::now();
     let packages = parse(&text, "bookworm main amd64").expect("parse");
     println!(

@@ -24,6 +24,41 @@ use crate::read::{read_image, Image, LayerBlob};
 use crate::{canonical_json, sha256_digest, sha256_hex, Error};
 
 const REF_NAME: &str = "org.opencontainers.image.ref.name";
+/// The OCI annotations naming the image an image was built on (image-spec annotations.md).
+const BASE_DIGEST: &str = "org.opencontainers.image.base.digest";
+const BASE_NAME: &str = "org.opencontainers.image.base.name";
+
+/// The manifest annotations of an image: the spec's, and on a base the base manifest's digest
+/// (`base.digest`; a fact of the build, so a different value given is refused). `base.name`
+/// (a reference such as `gcr.io/distroless/static:nonroot`) is the caller's to give, and only
+/// with a base.
+fn manifest_annotations(
+    spec: &ImageSpec,
+    base: Option<&Image>,
+) -> Result<BTreeMap<String, String>, Error> {
+    let mut annotations = spec.annotations.clone();
+    match base {
+        Some(base) => {
+            let digest = base.manifest_digest();
+            if let Some(given) = annotations.get(BASE_DIGEST).filter(|&g| *g != digest) {
+                return Err(Error::Spec(format!(
+                    "annotation {BASE_DIGEST}={given} is not the digest of the base image, {digest}: leave it out, it is set from the base"
+                )));
+            }
+            annotations.insert(BASE_DIGEST.to_string(), digest);
+        }
+        None => {
+            for key in [BASE_DIGEST, BASE_NAME] {
+                if annotations.contains_key(key) {
+                    return Err(Error::Spec(format!(
+                        "annotation {key} is given, but the image has no base image"
+                    )));
+                }
+            }
+        }
+    }
+    Ok(annotations)
+}
 
 /// Writes a single-platform image: `base`'s layers, then `layers`, configured by `spec`.
 /// Returns the manifest's digest.
@@ -35,6 +70,7 @@ pub fn write_image_layout(
     tag: Option<&str>,
 ) -> Result<String, Error> {
     check_out(out)?;
+    let annotations = manifest_annotations(spec, base)?;
     if let Some(base) = base {
         base.verify_layers()?;
     }
@@ -78,8 +114,8 @@ pub fn write_image_layout(
         )?)
         .layers(layer_descriptors)
         .build()?;
-    if !spec.annotations.is_empty() {
-        manifest.set_annotations(Some(spec.annotations.clone().into_iter().collect()));
+    if !annotations.is_empty() {
+        manifest.set_annotations(Some(annotations.into_iter().collect()));
     }
     let manifest_bytes = canonical_json(&manifest)?;
     let manifest_digest = sha256_digest(&manifest_bytes);

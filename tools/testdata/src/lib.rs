@@ -79,6 +79,32 @@ fn sha256_of(path: &Path) -> String {
     hex::encode(hasher.finalize())
 }
 
+/// Every regular file below `dir` (symlinks followed), as (relative path, bytes), sorted: two
+/// trees compare equal when they hold the same files with the same content.
+pub fn tree_bytes(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap_or_else(|e| panic!("{}: {e}", d.display())) {
+            let path = entry.expect("directory entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let rel = path
+                    .strip_prefix(dir)
+                    .expect("below dir")
+                    .display()
+                    .to_string();
+                let bytes =
+                    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                out.push((rel, bytes));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -99,12 +99,13 @@ fn serve(
     }
 }
 
-/// The file under `root` for a URL path; none for paths that would leave it.
+/// The file under `root` for a URL path (`.` segments ignored, as web servers do: apt asks
+/// for `/./InRelease` of a `./` flat repository); none for paths that would leave it.
 fn resolve(root: &Path, path: &str) -> Option<PathBuf> {
     let relative = Path::new(path.trim_start_matches('/'));
     if relative
         .components()
-        .any(|c| !matches!(c, Component::Normal(_)))
+        .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
     {
         return None;
     }
