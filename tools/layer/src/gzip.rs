@@ -214,7 +214,7 @@ mod tests {
         while data.len() < len {
             let length = 3 + (next() % 998) as usize;
             match next() % 4 {
-                0 => data.extend(std::iter::repeat(next() as u8).take(length)),
+                0 => data.extend(std::iter::repeat_n(next() as u8, length)),
                 1 => data.extend(sample(length).iter().map(|b| b ^ (next() as u8 & 1))),
                 _ => {
                     let from = data.len() - 1 - (next() as usize % data.len().min(40 << 10));
