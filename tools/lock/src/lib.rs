@@ -17,6 +17,7 @@
 //! * [`manifest`] and [`lockfile`]: the JSON formats.
 //! * [`snapshot`]: snapshot.debian.org fallback URLs.
 //! * [`fetch`]: downloads (curl) and the sha256-addressed cache; atomic writes.
+//! * [`up_to_date`]: records of runs that found a lockfile up to date on the same inputs.
 
 pub mod date;
 pub mod deps;
@@ -29,4 +30,5 @@ pub mod packages;
 pub mod release;
 pub mod resolve;
 pub mod snapshot;
+pub mod up_to_date;
 pub mod version;

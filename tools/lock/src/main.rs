@@ -15,7 +15,7 @@ use debimage_lock::openpgp::Keyring;
 use debimage_lock::packages::{self, Compression, Package};
 use debimage_lock::release::Release;
 use debimage_lock::resolve::{resolve_pinned, Index};
-use debimage_lock::snapshot;
+use debimage_lock::{snapshot, up_to_date};
 use sha2::Digest;
 
 const ABOUT: &str = "Lock Debian package sets from signed archive indexes";
@@ -148,16 +148,63 @@ fn run(cli: &Cli) -> Result<bool> {
         .context("the system clock is before 1970")?
         .as_secs();
     let now = i64::try_from(now).context("the system clock is out of range")?;
-    let mut up_to_date = true;
+    let tool = up_to_date::tool_digest()
+        .context("cannot read the running debimage-lock's executable to identify it")?;
+    let mut all_current = true;
     for path in &manifests {
+        let started = Instant::now();
         let manifest = LoadedManifest::load(path)?;
         let previous = Previous::read(&manifest.lockfile_path())?;
-        let lockfile = lock(&manifest, previous.lock.as_ref(), &fetcher, cli, now)
+        let suites = fetch_suites(&manifest, &fetcher, cli, now)
             .with_context(|| format!("{}", path.display()))?;
+        let key = previous.bytes.as_deref().map(|bytes| {
+            let mut inputs = up_to_date::Inputs::new(&tool);
+            inputs.add("manifest", &manifest.bytes);
+            inputs.add("lockfile", bytes);
+            for suite in &suites {
+                inputs.add("signed release", suite.signed_text.as_bytes());
+            }
+            inputs.key()
+        });
+        if let Some(key) = &key {
+            if up_to_date::is_recorded(fetcher.cache_dir(), key) {
+                progress(format_args!(
+                    "{}: same tool, manifest, lockfile and signed Release files as a run that \
+                     found the lockfile up to date: not resolved again ({:.1} s; \
+                     {}/up-to-date/{key})",
+                    manifest.manifest.distribution,
+                    started.elapsed().as_secs_f64(),
+                    fetcher.cache_dir().display(),
+                ));
+                progress(format_args!(
+                    "{} is up to date",
+                    manifest.lockfile_path().display()
+                ));
+                continue;
+            }
+        }
+        let lockfile = lock(
+            &manifest,
+            &suites,
+            previous.lock.as_ref(),
+            &fetcher,
+            started,
+        )
+        .with_context(|| format!("{}", path.display()))?;
         let shown = shown_path(&manifest.lockfile_path(), workspace.as_deref());
-        up_to_date &= write_or_check(&manifest, &previous, &lockfile, &shown, cli.check)?;
+        let current = write_or_check(&manifest, &previous, &lockfile, &shown, cli.check)?;
+        if let Some(key) = key.filter(|_| current) {
+            // Only a speed-up: the next run resolves again without it.
+            if let Err(err) = up_to_date::record(fetcher.cache_dir(), &key) {
+                progress(format_args!(
+                    "warning: cannot record the check in {}: {err}",
+                    fetcher.cache_dir().display()
+                ));
+            }
+        }
+        all_current &= current;
     }
-    Ok(up_to_date)
+    Ok(all_current)
 }
 
 /// The lockfile a run replaces, as bytes and (when it parses) as a lock.
@@ -238,6 +285,8 @@ struct Suite<'m> {
     release_url: String,
     /// Where snapshot.debian.org keeps this state of the suite (see `Manifest::snapshot_root`).
     snapshot_root: Option<String>,
+    /// The signed text of the Release (it pins every index by its sums).
+    signed_text: String,
 }
 
 /// How many InRelease files are downloaded at once.
@@ -250,14 +299,13 @@ struct IndexText<'m> {
     text: String,
 }
 
-fn lock(
-    loaded: &LoadedManifest,
-    previous: Option<&Lockfile>,
+/// Downloads and verifies the Release of every suite of the manifest.
+fn fetch_suites<'m>(
+    loaded: &'m LoadedManifest,
     fetcher: &Fetcher,
     cli: &Cli,
     now: i64,
-) -> Result<Lockfile> {
-    let started = Instant::now();
+) -> Result<Vec<Suite<'m>>> {
     let manifest = &loaded.manifest;
     let keyring_path = loaded.keyring_path();
     let keyring_text = std::fs::read_to_string(&keyring_path)
@@ -300,6 +348,17 @@ fn lock(
             suites.push(suite?);
         }
     }
+    Ok(suites)
+}
+
+fn lock(
+    loaded: &LoadedManifest,
+    suites: &[Suite<'_>],
+    previous: Option<&Lockfile>,
+    fetcher: &Fetcher,
+    started: Instant,
+) -> Result<Lockfile> {
+    let manifest = &loaded.manifest;
 
     // Architectures are independent: each on its own thread (as many at once as there are
     // cores), added to the lock in the manifest's order so that the bytes do not change.
@@ -310,7 +369,7 @@ fn lock(
         let results: Vec<Result<ArchLock>> = std::thread::scope(|scope| {
             let workers: Vec<_> = batch
                 .iter()
-                .map(|arch| scope.spawn(|| lock_arch(fetcher, &suites, manifest, previous, arch)))
+                .map(|arch| scope.spawn(|| lock_arch(fetcher, suites, manifest, previous, arch)))
                 .collect();
             workers
                 .into_iter()
@@ -506,7 +565,7 @@ fn fetch_release<'m>(
         _ => format!("{base_url}/dists/{suite}"),
     };
     let inrelease_url = format!("{index_base}/InRelease");
-    let (verified, url) = match fetcher.get(&inrelease_url) {
+    let (mut verified, url) = match fetcher.get(&inrelease_url) {
         Ok(bytes) => {
             let text = String::from_utf8(bytes)
                 .with_context(|| format!("{inrelease_url}: not UTF-8 text"))?;
@@ -542,6 +601,7 @@ fn fetch_release<'m>(
         progress(format_args!("{url}: {rejected} (not counted)"));
     }
     let release = Release::parse(&verified.text, &url)?;
+    let signed_text = std::mem::take(&mut verified.text);
     // A flat repository's directory is not a suite name its Release need state.
     if !flat {
         release.check_suite(suite, &url)?;
@@ -584,6 +644,7 @@ fn fetch_release<'m>(
         flat,
         release,
         release_url: url,
+        signed_text,
     })
 }
 

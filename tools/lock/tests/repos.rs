@@ -631,6 +631,85 @@ fn an_authenticated_source_takes_its_credentials_from_netrc_only() {
     );
 }
 
+/// `--check` of the manifest `lock` wrote in `dir`, its lockfile left in place.
+fn check(dir: &Path) -> (Option<i32>, String) {
+    let out = Command::new(lock_tool())
+        .arg(dir.join("test.json"))
+        .arg("--check")
+        .arg("--cache-dir")
+        .arg(dir.join("cache"))
+        .env_remove("BUILD_WORKSPACE_DIRECTORY")
+        .env_remove("NETRC")
+        .env("HOME", dir)
+        .output()
+        .expect("run debimage-lock");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_check_on_the_inputs_of_an_earlier_up_to_date_check_is_not_resolved_again() {
+    const SKIPPED: &str = "not resolved again";
+    const RESOLVED: &str = "packages parsed";
+    let server = Server::start(&testdata().join("forms"), None);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = manifest(&source(&server.url, "xz"), r#"["amd64"]"#, BASE_SETS);
+    locked(dir.path(), &lock(dir.path(), &text, &[]));
+    let lockfile = dir.path().join("test.lock.json");
+    let bytes = std::fs::read(&lockfile).expect("lockfile");
+
+    // The first check resolves and records; the second, on the same inputs, does not resolve.
+    let (code, stderr) = check(dir.path());
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains(RESOLVED) && !stderr.contains(SKIPPED),
+        "{stderr}"
+    );
+    let (code, stderr) = check(dir.path());
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains(SKIPPED) && !stderr.contains(RESOLVED),
+        "{stderr}"
+    );
+    assert!(stderr.contains("test.lock.json is up to date"), "{stderr}");
+    // It still downloaded and verified the InRelease.
+    let requests = server.requests();
+    assert_eq!(
+        requests.last().map(String::as_str),
+        Some("200 /dists/xz/InRelease"),
+        "{requests:?}"
+    );
+
+    // An edited lockfile is other inputs: resolved again, and found stale.
+    let mut edited = bytes.clone();
+    edited.extend_from_slice(b"\n");
+    std::fs::write(&lockfile, &edited).expect("edit lockfile");
+    let (code, stderr) = check(dir.path());
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains(RESOLVED), "{stderr}");
+    std::fs::write(&lockfile, &bytes).expect("restore lockfile");
+    let (code, stderr) = check(dir.path());
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stderr.contains(SKIPPED), "{stderr}");
+
+    // So is an edited manifest: one set fewer.
+    let fewer = text.replace(
+        r#",
+  "net": {"packages": ["netbase"], "follow_dependencies": false}"#,
+        "",
+    );
+    assert_ne!(fewer, text);
+    std::fs::write(dir.path().join("test.json"), &fewer).expect("edit manifest");
+    let (code, stderr) = check(dir.path());
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains(RESOLVED) && !stderr.contains(SKIPPED),
+        "{stderr}"
+    );
+}
+
 fn manifest_with(sources: &str) -> String {
     manifest(sources, r#"["amd64"]"#, BASE_SETS)
 }
