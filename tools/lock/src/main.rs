@@ -59,6 +59,11 @@ security updates first and marked [security]), those added and removed, and othe
 entries, as a Markdown list, e.g. for the body of an automated pull request. Progress goes to
 stderr: one line per suite, one per index fetched and parsed, one summary per manifest.
 
+A run that finds a lockfile up to date records it in the cache, keyed by this tool's
+executable, the manifest, the lockfile and the signed Release files; a later run on the same
+inputs still fetches and verifies every InRelease, but does not read or resolve the indexes
+again.
+
 Authenticated sources: the login and password for a host come from a netrc file (--netrc,
 else $NETRC, else ~/.netrc), as Bazel's downloader takes them; a manifest URL with
 user:password@ is refused, so no secret reaches a lockfile.
@@ -84,7 +89,8 @@ struct Cli {
     #[arg(long)]
     update: bool,
 
-    /// Where downloaded Packages indexes are kept, by sha256
+    /// Where downloaded Packages indexes are kept, by sha256, with records of the runs that
+    /// found a lockfile up to date (an empty directory forces a full resolve)
     /// [default: $XDG_CACHE_HOME/debimage-lock or ~/.cache/debimage-lock].
     #[arg(long, value_name = "DIR")]
     cache_dir: Option<PathBuf>,
