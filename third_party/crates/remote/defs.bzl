@@ -342,7 +342,6 @@ _NORMAL_DEPENDENCIES = {
         _COMMON_CONDITION: {
             "flate2": Label("@crates__flate2-1.1.11//:flate2"),
             "hex": Label("@crates__hex-0.4.3//:hex"),
-            "oci-spec": Label("@crates__oci-spec-0.8.4//:oci_spec"),
             "serde": Label("@crates__serde-1.0.229//:serde"),
             "serde_json": Label("@crates__serde_json-1.0.154//:serde_json"),
             "sha2": Label("@crates__sha2-0.10.9//:sha2"),

@@ -185,7 +185,7 @@ fn check_file(check: &FileCheck, files: &Layer, failures: &mut Vec<String>) {
 }
 
 fn check_config(want: &ConfigCheck, image: &oci::Image, failures: &mut Vec<String>) {
-    let config = image.config.config().clone().unwrap_or_default();
+    let config = image.config.config.clone().unwrap_or_default();
     let mut compare = |name: &str, got: String, expected: Option<String>| {
         if let Some(expected) = expected {
             if got != expected {
@@ -194,47 +194,43 @@ fn check_config(want: &ConfigCheck, image: &oci::Image, failures: &mut Vec<Strin
         }
     };
     let list = |v: &Option<Vec<String>>| format!("{:?}", v.clone().unwrap_or_default());
-    compare(
-        "User",
-        config.user().clone().unwrap_or_default(),
-        want.user.clone(),
-    );
+    compare("User", config.user.unwrap_or_default(), want.user.clone());
     compare(
         "WorkingDir",
-        config.working_dir().clone().unwrap_or_default(),
+        config.working_dir.unwrap_or_default(),
         want.workdir.clone(),
     );
     compare(
         "Env",
-        list(config.env()),
+        list(&config.env),
         want.env.as_ref().map(|v| format!("{v:?}")),
     );
     compare(
         "Entrypoint",
-        list(config.entrypoint()),
+        list(&config.entrypoint),
         want.entrypoint.as_ref().map(|v| format!("{v:?}")),
     );
     compare(
         "Cmd",
-        list(config.cmd()),
+        list(&config.cmd),
         want.cmd.as_ref().map(|v| format!("{v:?}")),
     );
     compare(
         "architecture",
-        image.config.architecture().to_string(),
+        image.config.architecture.clone(),
         want.architecture.clone(),
     );
     compare(
         "variant",
-        image.config.variant().clone().unwrap_or_default(),
+        image.config.variant.clone().unwrap_or_default(),
         want.variant.clone(),
     );
     let history: Vec<String> = image
         .config
-        .history()
+        .history
         .iter()
         .flatten()
-        .map(|h| h.created_by().clone().unwrap_or_default())
+        .map(|h| h.created_by.clone().unwrap_or_default())
         .collect();
     compare(
         "history created_by",

@@ -68,12 +68,11 @@ fn base_layers(dir: &Path) -> Result<Vec<(String, layer::Layer)>> {
     // History entries of non-empty layers line up with the layers, when there is one each.
     let history: Vec<String> = image
         .config
-        .history()
-        .clone()
+        .history
         .unwrap_or_default()
         .into_iter()
-        .filter(|h| h.empty_layer() != Some(true))
-        .map(|h| h.created_by().clone().unwrap_or_default())
+        .filter(|h| h.empty_layer != Some(true))
+        .map(|h| h.created_by.unwrap_or_default())
         .collect();
     let history = (history.len() == image.layers.len()).then_some(history);
     let mut layers = Vec::new();

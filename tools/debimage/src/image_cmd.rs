@@ -134,7 +134,7 @@ pub fn image(args: ImageArgs) -> Result<()> {
         .transpose()?;
     if let (Some(base), Some(dir)) = (&base, &args.base) {
         // A foreign base (oci_layout_image) may hold another platform's image than intended.
-        let architecture = base.config.architecture().to_string();
+        let architecture = base.config.architecture.clone();
         if architecture != spec.architecture {
             anyhow::bail!(
                 "base image {} is for {architecture}, the image for {}",

@@ -93,7 +93,7 @@ pub fn run(args: SbomArgs) -> Result<()> {
         let files = crate::image_fs::merged_filesystem(&image)?;
         let manifest = image.manifest_digest();
         digests.push(manifest.clone());
-        let arch = image.config.architecture().to_string();
+        let arch = image.config.architecture.clone();
         let image_id = format!("SPDXRef-Image-{i}-{}", spdx_safe(&arch));
         packages.push(json!({
             "SPDXID": image_id,

@@ -3,11 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use oci_spec::image::{
-    Arch, Config, ConfigBuilder, HistoryBuilder, ImageConfiguration, ImageConfigurationBuilder, Os,
-    RootFsBuilder,
-};
 use serde::Deserialize;
+
+use crate::spec::{Config, History, ImageConfiguration, RootFs};
 
 use crate::Error;
 
@@ -81,106 +79,63 @@ pub fn build_config(
     layers: &[NewLayer],
 ) -> Result<ImageConfiguration, Error> {
     spec.validate()?;
-    let inherited: Config = base.and_then(|b| b.config().clone()).unwrap_or_default();
+    let inherited: Config = base.and_then(|b| b.config.clone()).unwrap_or_default();
 
-    let mut env: Vec<String> = inherited.env().clone().unwrap_or_default();
+    let mut env: Vec<String> = inherited.env.unwrap_or_default();
     for entry in &spec.env {
         let name = entry.split('=').next().unwrap_or_default();
         env.retain(|e| e.split('=').next() != Some(name));
         env.push(entry.clone());
     }
-    let mut labels: BTreeMap<String, String> = inherited
-        .labels()
-        .clone()
-        .unwrap_or_default()
-        .into_iter()
-        .collect();
+    let mut labels = inherited.labels.unwrap_or_default();
     labels.extend(spec.labels.clone());
-    let mut ports: Vec<String> = inherited.exposed_ports().clone().unwrap_or_default();
-    for port in &spec.exposed_ports {
-        let port = if port.contains('/') {
+    let mut ports = inherited.exposed_ports.unwrap_or_default();
+    ports.extend(spec.exposed_ports.iter().map(|port| {
+        if port.contains('/') {
             port.clone()
         } else {
             format!("{port}/tcp")
-        };
-        if !ports.contains(&port) {
-            ports.push(port);
         }
-    }
-    ports.sort();
-
-    let mut config = ConfigBuilder::default();
-    if !env.is_empty() {
-        config = config.env(env);
-    }
-    if let Some(user) = spec.user.clone().or_else(|| inherited.user().clone()) {
-        config = config.user(user);
-    }
-    if let Some(dir) = spec
-        .workdir
-        .clone()
-        .or_else(|| inherited.working_dir().clone())
-    {
-        config = config.working_dir(dir);
-    }
-    if let Some(ep) = spec
-        .entrypoint
-        .clone()
-        .or_else(|| inherited.entrypoint().clone())
-    {
-        config = config.entrypoint(ep);
-    }
+    }));
     // A new entrypoint resets an inherited cmd, as Dockerfiles do.
     let cmd = match (&spec.cmd, &spec.entrypoint) {
         (Some(cmd), _) => Some(cmd.clone()),
         (None, Some(_)) => None,
-        (None, None) => inherited.cmd().clone(),
+        (None, None) => inherited.cmd,
     };
-    if let Some(cmd) = cmd {
-        config = config.cmd(cmd);
-    }
-    if !labels.is_empty() {
-        config = config.labels(
-            labels
-                .into_iter()
-                .collect::<std::collections::HashMap<_, _>>(),
-        );
-    }
-    if !ports.is_empty() {
-        config = config.exposed_ports(ports);
-    }
+    let config = Config {
+        user: spec.user.clone().or(inherited.user),
+        exposed_ports: Some(ports).filter(|p| !p.is_empty()),
+        env: Some(env).filter(|e| !e.is_empty()),
+        entrypoint: spec.entrypoint.clone().or(inherited.entrypoint),
+        cmd,
+        working_dir: spec.workdir.clone().or(inherited.working_dir),
+        labels: Some(labels).filter(|l| !l.is_empty()),
+    };
 
-    let mut diff_ids: Vec<String> = base
-        .map(|b| b.rootfs().diff_ids().clone())
-        .unwrap_or_default();
-    let mut history = base.and_then(|b| b.history().clone()).unwrap_or_default();
+    let mut diff_ids: Vec<String> = base.map(|b| b.rootfs.diff_ids.clone()).unwrap_or_default();
+    let mut history = base.and_then(|b| b.history.clone()).unwrap_or_default();
     for layer in layers {
         diff_ids.push(layer.diff_id.clone());
-        history.push(
-            HistoryBuilder::default()
-                .created(EPOCH)
-                .created_by(layer.created_by.clone())
-                .build()?,
-        );
+        history.push(History {
+            created: Some(EPOCH.to_string()),
+            created_by: Some(layer.created_by.clone()),
+            ..Default::default()
+        });
     }
 
-    let mut image = ImageConfigurationBuilder::default()
-        .created(EPOCH)
-        .architecture(Arch::from(spec.architecture.as_str()))
-        .os(Os::Linux)
-        .config(config.build()?)
-        .rootfs(
-            RootFsBuilder::default()
-                .typ("layers")
-                .diff_ids(diff_ids)
-                .build()?,
-        )
-        .history(history)
-        .build()?;
-    if let Some(variant) = &spec.variant {
-        image.set_variant(Some(variant.clone()));
-    }
-    Ok(image)
+    Ok(ImageConfiguration {
+        created: Some(EPOCH.to_string()),
+        architecture: spec.architecture.clone(),
+        os: "linux".to_string(),
+        variant: spec.variant.clone(),
+        config: Some(config),
+        rootfs: RootFs {
+            typ: "layers".to_string(),
+            diff_ids,
+        },
+        history: Some(history),
+    })
 }
 
 #[cfg(test)]

@@ -11,11 +11,12 @@ use std::io::{self, BufReader, Read, Write};
 use std::path::Path;
 
 use crate::read::{Image, LayerBlob};
-use crate::{canonical_json, DigestReader, Error, LayerMediaType};
+use crate::{DigestReader, Error, LayerMediaType};
 
 /// Writes `image` as a docker-archive tarball tagged `repo_tag` (e.g. `distroless/static:latest`).
 pub fn write_docker_archive(image: &Image, repo_tag: &str, out: impl Write) -> Result<(), Error> {
-    let config_bytes = canonical_json(&image.config)?;
+    // As stored: docker names the image by its config's sha256, the OCI config digest.
+    let config_bytes = image.config_bytes()?;
     let config_name = format!("{}.json", hex_of(&crate::sha256_digest(&config_bytes)));
     let mut tar = tar::Builder::new(out);
     let mut layer_names = Vec::new();

@@ -14,13 +14,12 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use oci_spec::image::{
-    Descriptor, DescriptorBuilder, ImageConfiguration, ImageIndexBuilder, ImageManifestBuilder,
-    MediaType, Platform, PlatformBuilder, SCHEMA_VERSION,
-};
-
 use crate::config::{build_config, ImageSpec, NewLayer};
 use crate::read::{read_image, Image, LayerBlob};
+use crate::spec::{
+    Descriptor, ImageConfiguration, ImageIndex, ImageManifest, Platform, OCI_CONFIG, OCI_INDEX,
+    OCI_MANIFEST, SCHEMA_VERSION,
+};
 use crate::{canonical_json, sha256_digest, sha256_hex, Error};
 
 const REF_NAME: &str = "org.opencontainers.image.ref.name";
@@ -96,36 +95,24 @@ pub fn write_image_layout(
     // A base's Docker layer types are written under their OCI names (same bytes).
     let layer_descriptors = all_layers
         .iter()
-        .map(|l| {
-            descriptor(
-                MediaType::from(l.media_type.oci_media_type()),
-                &l.digest,
-                l.size,
-            )
-        })
+        .map(|l| descriptor(l.media_type.oci_media_type(), &l.digest, l.size))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut manifest = ImageManifestBuilder::default()
-        .schema_version(SCHEMA_VERSION)
-        .media_type(MediaType::ImageManifest)
-        .config(descriptor(
-            MediaType::ImageConfig,
+    let manifest = ImageManifest {
+        schema_version: SCHEMA_VERSION,
+        media_type: Some(OCI_MANIFEST.to_string()),
+        config: descriptor(
+            OCI_CONFIG,
             &sha256_digest(&config_bytes),
             config_bytes.len() as u64,
-        )?)
-        .layers(layer_descriptors)
-        .build()?;
-    if !annotations.is_empty() {
-        manifest.set_annotations(Some(annotations.into_iter().collect()));
-    }
+        )?,
+        layers: layer_descriptors,
+        annotations: Some(annotations).filter(|a| !a.is_empty()),
+    };
     let manifest_bytes = canonical_json(&manifest)?;
     let manifest_digest = sha256_digest(&manifest_bytes);
 
-    let mut top = descriptor(
-        MediaType::ImageManifest,
-        &manifest_digest,
-        manifest_bytes.len() as u64,
-    )?;
-    top.set_platform(Some(platform(&config)?));
+    let mut top = descriptor(OCI_MANIFEST, &manifest_digest, manifest_bytes.len() as u64)?;
+    top.platform = Some(platform(&config));
     set_tag(&mut top, tag);
 
     write_layout(out, |dir| {
@@ -178,14 +165,14 @@ pub fn write_index_layout(
         image.verify_layers()?;
         let d = image_descriptor(image)?;
         let key = d
-            .platform()
+            .platform
             .as_ref()
             .map(|p| {
                 format!(
                     "{}/{}/{}",
-                    p.os(),
-                    p.architecture(),
-                    p.variant().clone().unwrap_or_default()
+                    p.os,
+                    p.architecture,
+                    p.variant.as_deref().unwrap_or_default()
                 )
             })
             .unwrap_or_default();
@@ -198,21 +185,13 @@ pub fn write_index_layout(
         platforms.push(key);
         manifests.push(d);
     }
-    let mut index = ImageIndexBuilder::default()
-        .schema_version(SCHEMA_VERSION)
-        .media_type(MediaType::ImageIndex)
-        .manifests(manifests)
-        .build()?;
-    if !annotations.is_empty() {
-        index.set_annotations(Some(annotations.clone().into_iter().collect()));
-    }
+    let index = ImageIndex {
+        annotations: Some(annotations.clone()).filter(|a| !a.is_empty()),
+        ..ImageIndex::new(manifests)
+    };
     let index_bytes = canonical_json(&index)?;
     let index_digest = sha256_digest(&index_bytes);
-    let mut top = descriptor(
-        MediaType::ImageIndex,
-        &index_digest,
-        index_bytes.len() as u64,
-    )?;
+    let mut top = descriptor(OCI_INDEX, &index_digest, index_bytes.len() as u64)?;
     set_tag(&mut top, tag);
 
     write_layout(out, |dir| {
@@ -228,12 +207,8 @@ pub fn write_index_layout(
 /// The descriptor of an image's manifest as stored, with the platform of its config.
 fn image_descriptor(image: &Image) -> Result<Descriptor, Error> {
     let stored = &image.manifest_descriptor;
-    let mut d = descriptor(
-        stored.media_type().clone(),
-        stored.digest().as_ref(),
-        stored.size(),
-    )?;
-    d.set_platform(Some(platform(&image.config)?));
+    let mut d = descriptor(&stored.media_type, &stored.digest, stored.size)?;
+    d.platform = Some(platform(&image.config));
     Ok(d)
 }
 
@@ -241,39 +216,26 @@ fn copy_image_blobs(dir: &Path, image: &Image) -> Result<(), Error> {
     for layer in &image.layers {
         copy_blob(dir, &layer.path, &layer.digest)?;
     }
-    copy_blob(
-        dir,
-        &image.config_path,
-        image.manifest.config().digest().as_ref(),
-    )?;
+    copy_blob(dir, &image.config_path, &image.manifest.config.digest)?;
     copy_blob(dir, &image.manifest_path, &image.manifest_digest())
 }
 
-fn descriptor(media_type: MediaType, digest: &str, size: u64) -> Result<Descriptor, Error> {
+fn descriptor(media_type: &str, digest: &str, size: u64) -> Result<Descriptor, Error> {
     sha256_hex(digest)?;
-    let digest: oci_spec::image::Digest = digest
-        .parse()
-        .map_err(|e| Error::Spec(format!("bad digest {digest:?}: {e}")))?;
-    Ok(DescriptorBuilder::default()
-        .media_type(media_type)
-        .digest(digest)
-        .size(size)
-        .build()?)
+    Ok(Descriptor::new(media_type, digest, size))
 }
 
-fn platform(config: &ImageConfiguration) -> Result<Platform, Error> {
-    let mut builder = PlatformBuilder::default()
-        .architecture(config.architecture().clone())
-        .os(config.os().clone());
-    if let Some(variant) = config.variant() {
-        builder = builder.variant(variant.clone());
+fn platform(config: &ImageConfiguration) -> Platform {
+    Platform {
+        architecture: config.architecture.clone(),
+        os: config.os.clone(),
+        variant: config.variant.clone(),
     }
-    Ok(builder.build()?)
 }
 
 fn set_tag(descriptor: &mut Descriptor, tag: Option<&str>) {
     if let Some(tag) = tag {
-        descriptor.set_annotations(Some([(REF_NAME.to_string(), tag.to_string())].into()));
+        descriptor.annotations = Some([(REF_NAME.to_string(), tag.to_string())].into());
     }
 }
 
@@ -310,11 +272,7 @@ fn copy_blob(dir: &Path, from: &Path, digest: &str) -> Result<(), Error> {
 }
 
 fn write_index_json(dir: &Path, manifests: Vec<Descriptor>) -> Result<(), Error> {
-    let index = ImageIndexBuilder::default()
-        .schema_version(SCHEMA_VERSION)
-        .media_type(MediaType::ImageIndex)
-        .manifests(manifests)
-        .build()?;
+    let index = ImageIndex::new(manifests);
     let path = dir.join("index.json");
     std::fs::write(&path, canonical_json(&index)?).map_err(Error::io(&path))
 }

@@ -1,9 +1,9 @@
-//! OCI images, byte-reproducible: image configs, manifests and indexes (with the `oci-spec`
-//! types), image layout directories and `docker load` tarballs; and any layout read back,
-//! checked as untrusted input (`read`).
+//! OCI images, byte-reproducible: image configs, manifests and indexes (`spec`), image layout
+//! directories and `docker load` tarballs; and any layout read back, checked as untrusted
+//! input (`read`).
 //!
-//! JSON goes through [`canonical_json`] (sorted keys, no whitespace), so that maps that
-//! `oci-spec` keeps as `HashMap`s serialise the same on every run.
+//! JSON we write goes through [`canonical_json`] (sorted keys, no whitespace), so its bytes
+//! depend only on its content.
 
 mod config;
 mod docker_archive;
@@ -11,6 +11,7 @@ mod layout;
 mod media_type;
 mod read;
 mod resolve;
+pub mod spec;
 
 use std::io::Read;
 use std::path::Path;
@@ -32,8 +33,6 @@ pub enum Error {
     Input { path: String, message: String },
     #[error("{path}: {error}")]
     Io { path: String, error: std::io::Error },
-    #[error("oci-spec: {0}")]
-    OciSpec(#[from] oci_spec::OciSpecError),
     #[error("JSON: {0}")]
     Json(#[from] serde_json::Error),
 }

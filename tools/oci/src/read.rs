@@ -12,10 +12,12 @@ use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use oci_spec::image::{Descriptor, ImageConfiguration, ImageIndex, ImageManifest};
 use sha2::{Digest, Sha256};
 
 use crate::resolve::LayoutDir;
+use crate::spec::{
+    Descriptor, ImageConfiguration, ImageIndex, ImageManifest, OCI_CONFIG, OCI_INDEX, OCI_MANIFEST,
+};
 use crate::{sha256_hex, Error, LayerMediaType};
 
 /// The largest JSON document (index, manifest, config) read: registries refuse manifests
@@ -86,8 +88,8 @@ pub fn select_image(dir: &Path, selector: &Selector) -> Result<Image, Error> {
     )?)
     .map_err(|e| Error::input(&layout.shown.join("index.json"), e))?;
     let mut found = Vec::new();
-    for entry in index.manifests() {
-        let ref_name = entry.annotations().as_ref().and_then(|a| a.get(REF_NAME));
+    for entry in &index.manifests {
+        let ref_name = entry.annotations.as_ref().and_then(|a| a.get(REF_NAME));
         if selector.ref_name.is_some() && ref_name != selector.ref_name.as_ref() {
             continue;
         }
@@ -129,16 +131,16 @@ pub fn select_image(dir: &Path, selector: &Selector) -> Result<Image, Error> {
 
 impl Selector {
     fn matches(&self, config: &ImageConfiguration) -> bool {
-        let arch = config.architecture().to_string();
-        let os = config.os().to_string();
+        let arch = &config.architecture;
+        let os = &config.os;
         if self.os.is_none() && self.architecture.is_none() && self.variant.is_none() {
             // Attestation and other non-runnable manifests (buildx writes unknown/unknown).
             return os != "unknown" && arch != "unknown";
         }
-        self.os.as_ref().is_none_or(|o| *o == os)
-            && self.architecture.as_ref().is_none_or(|a| *a == arch)
+        self.os.as_ref().is_none_or(|o| o == os)
+            && self.architecture.as_ref().is_none_or(|a| a == arch)
             && self.variant.as_ref().is_none_or(|v| {
-                normal_variant(&arch, Some(v)) == normal_variant(&arch, config.variant().as_ref())
+                normal_variant(arch, Some(v)) == normal_variant(arch, config.variant.as_ref())
             })
     }
 
@@ -173,8 +175,8 @@ fn normal_variant(arch: &str, variant: Option<&String>) -> String {
 }
 
 fn platform_name(config: &ImageConfiguration) -> String {
-    let mut name = format!("{}/{}", config.os(), config.architecture());
-    if let Some(variant) = config.variant() {
+    let mut name = format!("{}/{}", config.os, config.architecture);
+    if let Some(variant) = &config.variant {
         name.push('/');
         name.push_str(variant);
     }
@@ -187,11 +189,11 @@ fn collect_manifests(
     depth: usize,
     out: &mut Vec<Descriptor>,
 ) -> Result<(), Error> {
-    match descriptor.media_type().to_string().as_str() {
-        "application/vnd.oci.image.manifest.v1+json" | DOCKER_MANIFEST => {
+    match descriptor.media_type.as_str() {
+        OCI_MANIFEST | DOCKER_MANIFEST => {
             out.push(descriptor.clone());
         }
-        "application/vnd.oci.image.index.v1+json" | DOCKER_LIST => {
+        OCI_INDEX | DOCKER_LIST => {
             if depth >= MAX_NESTING {
                 return Err(Error::input(
                     &layout.shown,
@@ -199,7 +201,7 @@ fn collect_manifests(
                 ));
             }
             let (index, _): (ImageIndex, _) = read_json_blob(layout, descriptor)?;
-            for entry in index.manifests() {
+            for entry in &index.manifests {
                 collect_manifests(layout, entry, depth + 1, out)?;
             }
         }
@@ -212,40 +214,40 @@ fn collect_manifests(
 fn load_image(layout: &LayoutDir, descriptor: Descriptor) -> Result<Image, Error> {
     let (manifest, manifest_path): (ImageManifest, _) = read_json_blob(layout, &descriptor)?;
     let shown = blob_shown(layout, &descriptor)?;
-    if let Some(inner) = manifest.media_type() {
-        if inner != descriptor.media_type() {
+    if let Some(inner) = &manifest.media_type {
+        if *inner != descriptor.media_type {
             return Err(Error::input(
                 &shown,
                 format!(
                     "is a {inner} but its descriptor says {}",
-                    descriptor.media_type()
+                    descriptor.media_type
                 ),
             ));
         }
     }
-    let config_type = manifest.config().media_type().to_string();
-    if config_type != "application/vnd.oci.image.config.v1+json" && config_type != DOCKER_CONFIG {
+    let config_type = &manifest.config.media_type;
+    if config_type != OCI_CONFIG && config_type != DOCKER_CONFIG {
         return Err(Error::input(
             &shown,
             format!("config media type {config_type:?} is not an image configuration"),
         ));
     }
-    let (config, config_path): (ImageConfiguration, _) = read_json_blob(layout, manifest.config())?;
-    if let Some(platform) = descriptor.platform() {
-        let arch = platform.architecture().to_string();
-        if platform.os() != config.os()
-            || platform.architecture() != config.architecture()
-            || normal_variant(&arch, platform.variant().as_ref())
-                != normal_variant(&arch, config.variant().as_ref())
+    let (config, config_path): (ImageConfiguration, _) = read_json_blob(layout, &manifest.config)?;
+    if let Some(platform) = &descriptor.platform {
+        let arch = &platform.architecture;
+        if platform.os != config.os
+            || platform.architecture != config.architecture
+            || normal_variant(arch, platform.variant.as_ref())
+                != normal_variant(arch, config.variant.as_ref())
         {
             return Err(Error::input(
                 &shown,
                 format!(
                     "its index says platform {}/{}{} but its config {}",
-                    platform.os(),
+                    platform.os,
                     arch,
                     platform
-                        .variant()
+                        .variant
                         .as_ref()
                         .map(|v| format!("/{v}"))
                         .unwrap_or_default(),
@@ -254,34 +256,34 @@ fn load_image(layout: &LayoutDir, descriptor: Descriptor) -> Result<Image, Error
             ));
         }
     }
-    let diff_ids = config.rootfs().diff_ids();
-    if diff_ids.len() != manifest.layers().len() {
+    let diff_ids = &config.rootfs.diff_ids;
+    if diff_ids.len() != manifest.layers.len() {
         return Err(Error::input(
             &shown,
             format!(
                 "{} layers in the manifest but {} diff_ids in its config",
-                manifest.layers().len(),
+                manifest.layers.len(),
                 diff_ids.len()
             ),
         ));
     }
     let mut layers = Vec::new();
-    for (d, diff_id) in manifest.layers().iter().zip(diff_ids) {
-        let media_type = LayerMediaType::parse(d.media_type().as_ref())
+    for (d, diff_id) in manifest.layers.iter().zip(diff_ids) {
+        let media_type = LayerMediaType::parse(&d.media_type)
             .map_err(|e| Error::input(&shown, e.to_string()))?;
         sha256_hex(diff_id).map_err(|e| Error::input(&shown, format!("diff_id: {e}")))?;
         let path = blob_file(layout, d)?;
         let on_disk = std::fs::metadata(&path).map_err(Error::io(&path))?.len();
-        if on_disk != d.size() {
+        if on_disk != d.size {
             return Err(Error::input(
                 &blob_shown(layout, d)?,
-                format!("is {on_disk} bytes, but its descriptor says {}", d.size()),
+                format!("is {on_disk} bytes, but its descriptor says {}", d.size),
             ));
         }
         layers.push(LayerBlob {
             path,
-            digest: d.digest().to_string(),
-            size: d.size(),
+            digest: d.digest.clone(),
+            size: d.size,
             diff_id: diff_id.clone(),
             media_type,
             created_by: String::new(),
@@ -301,7 +303,27 @@ fn load_image(layout: &LayoutDir, descriptor: Descriptor) -> Result<Image, Error
 impl Image {
     /// The manifest's digest (`sha256:...`).
     pub fn manifest_digest(&self) -> String {
-        self.manifest_descriptor.digest().to_string()
+        self.manifest_descriptor.digest.clone()
+    }
+
+    /// The config blob as the layout stores it, checked again against its descriptor (the
+    /// file may have changed since it was read).
+    pub fn config_bytes(&self) -> Result<Vec<u8>, Error> {
+        let bytes = read_bounded(&self.config_path, &self.config_path)?;
+        let descriptor = &self.manifest.config;
+        let digest = crate::sha256_digest(&bytes);
+        if bytes.len() as u64 != descriptor.size || digest != descriptor.digest {
+            return Err(Error::input(
+                &self.config_path,
+                format!(
+                    "is {digest} ({} bytes), but the manifest's config is {} ({} bytes)",
+                    bytes.len(),
+                    descriptor.digest,
+                    descriptor.size
+                ),
+            ));
+        }
+        Ok(bytes)
     }
 
     /// Checks every layer's content: sha256 and size of the blob, and the sha256 of what it
@@ -445,10 +467,7 @@ impl<R: Read> Read for HashingReader<R> {
 }
 
 fn blob_rel(descriptor: &Descriptor) -> Result<String, Error> {
-    Ok(format!(
-        "blobs/sha256/{}",
-        sha256_hex(descriptor.digest().as_ref())?
-    ))
+    Ok(format!("blobs/sha256/{}", sha256_hex(&descriptor.digest)?))
 }
 
 fn blob_shown(layout: &LayoutDir, descriptor: &Descriptor) -> Result<PathBuf, Error> {
@@ -468,27 +487,26 @@ fn read_json_blob<T: serde::de::DeserializeOwned>(
     descriptor: &Descriptor,
 ) -> Result<(T, PathBuf), Error> {
     let shown = blob_shown(layout, descriptor)?;
-    if descriptor.size() > MAX_JSON {
+    if descriptor.size > MAX_JSON {
         return Err(Error::input(
             &shown,
             format!(
                 "is declared {} bytes, more than the {MAX_JSON} a {} may have",
-                descriptor.size(),
-                descriptor.media_type()
+                descriptor.size, descriptor.media_type
             ),
         ));
     }
     let path = blob_file(layout, descriptor)?;
     let bytes = read_bounded(&path, &shown)?;
     let digest = crate::sha256_digest(&bytes);
-    if bytes.len() as u64 != descriptor.size() || digest != descriptor.digest().to_string() {
+    if bytes.len() as u64 != descriptor.size || digest != descriptor.digest {
         return Err(Error::input(
             &shown,
             format!(
                 "is {digest} ({} bytes), but its descriptor says {} ({} bytes)",
                 bytes.len(),
-                descriptor.digest(),
-                descriptor.size()
+                descriptor.digest,
+                descriptor.size
             ),
         ));
     }
