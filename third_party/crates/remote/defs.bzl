@@ -311,7 +311,6 @@ _NORMAL_DEPENDENCIES = {
             "regex": Label("@crates__regex-1.13.2//:regex"),
             "serde": Label("@crates__serde-1.0.229//:serde"),
             "serde_json": Label("@crates__serde_json-1.0.154//:serde_json"),
-            "tempfile": Label("@crates__tempfile-3.27.0//:tempfile"),
         },
     },
     "tools/layer": {
@@ -319,7 +318,6 @@ _NORMAL_DEPENDENCIES = {
             "flate2": Label("@crates__flate2-1.1.11//:flate2"),
             "hex": Label("@crates__hex-0.4.3//:hex"),
             "sha2": Label("@crates__sha2-0.10.9//:sha2"),
-            "tempfile": Label("@crates__tempfile-3.27.0//:tempfile"),
             "thiserror": Label("@crates__thiserror-2.0.21//:thiserror"),
             "zstd": Label("@crates__zstd-0.13.5//:zstd"),
         },
@@ -327,7 +325,9 @@ _NORMAL_DEPENDENCIES = {
     "tools/lock": {
         _COMMON_CONDITION: {
             "anyhow": Label("@crates__anyhow-1.0.104//:anyhow"),
+            "bzip2": Label("@crates__bzip2-0.4.4//:bzip2"),
             "clap": Label("@crates__clap-4.5.61//:clap"),
+            "flate2": Label("@crates__flate2-1.1.11//:flate2"),
             "hex": Label("@crates__hex-0.4.3//:hex"),
             "pgp": Label("@crates__pgp-0.15.0//:pgp"),
             "serde": Label("@crates__serde-1.0.229//:serde"),
@@ -345,8 +345,6 @@ _NORMAL_DEPENDENCIES = {
             "serde": Label("@crates__serde-1.0.229//:serde"),
             "serde_json": Label("@crates__serde_json-1.0.154//:serde_json"),
             "sha2": Label("@crates__sha2-0.10.9//:sha2"),
-            "tar": Label("@crates__tar-0.4.46//:tar"),
-            "tempfile": Label("@crates__tempfile-3.27.0//:tempfile"),
             "thiserror": Label("@crates__thiserror-2.0.21//:thiserror"),
             "zstd": Label("@crates__zstd-0.13.5//:zstd"),
         },
@@ -373,7 +371,6 @@ _NORMAL_DEPENDENCIES = {
             "serde": Label("@crates__serde-1.0.229//:serde"),
             "sha2": Label("@crates__sha2-0.10.9//:sha2"),
             "thiserror": Label("@crates__thiserror-2.0.21//:thiserror"),
-            "x509-cert": Label("@crates__x509-cert-0.2.5//:x509_cert"),
         },
     },
     "tools/sign": {
@@ -464,6 +461,7 @@ _NORMAL_DEV_DEPENDENCIES = {
         _COMMON_CONDITION: {
             "flate2": Label("@crates__flate2-1.1.11//:flate2"),
             "tar": Label("@crates__tar-0.4.46//:tar"),
+            "tempfile": Label("@crates__tempfile-3.27.0//:tempfile"),
             "xz2": Label("@crates__xz2-0.1.7//:xz2"),
             "zstd": Label("@crates__zstd-0.13.5//:zstd"),
         },
@@ -471,11 +469,15 @@ _NORMAL_DEV_DEPENDENCIES = {
     "tools/layer": {
         _COMMON_CONDITION: {
             "tar": Label("@crates__tar-0.4.46//:tar"),
+            "tempfile": Label("@crates__tempfile-3.27.0//:tempfile"),
         },
     },
     "tools/lock": {
     },
     "tools/oci": {
+        _COMMON_CONDITION: {
+            "tempfile": Label("@crates__tempfile-3.27.0//:tempfile"),
+        },
     },
     "tools/push": {
         _COMMON_CONDITION: {
@@ -523,6 +525,8 @@ _NORMAL_DEV_ALIASES = {
     "tools/lock": {
     },
     "tools/oci": {
+        _COMMON_CONDITION: {
+        },
     },
     "tools/push": {
         _COMMON_CONDITION: {
@@ -645,6 +649,8 @@ _PROC_MACRO_DEV_ALIASES = {
     "tools/lock": {
     },
     "tools/oci": {
+        _COMMON_CONDITION: {
+        },
     },
     "tools/push": {
         _COMMON_CONDITION: {
@@ -1509,16 +1515,6 @@ def crate_repositories():
 
     maybe(
         http_archive,
-        name = "crates__der_derive-0.7.3",
-        sha256 = "8034092389675178f570469e6c3b0465d3d30b4505c294a6550db47f3c17ad18",
-        type = "tar.gz",
-        urls = ["https://static.crates.io/crates/der_derive/0.7.3/download"],
-        strip_prefix = "der_derive-0.7.3",
-        build_file = Label("//third_party/crates/remote:BUILD.der_derive-0.7.3.bazel"),
-    )
-
-    maybe(
-        http_archive,
         name = "crates__derive_builder-0.20.2",
         sha256 = "507dfb09ea8b7fa618fcf76e953f4f5e192547945816d5358edffe39f6f94947",
         type = "tar.gz",
@@ -1715,16 +1711,6 @@ def crate_repositories():
         urls = ["https://static.crates.io/crates/find-msvc-tools/0.1.15/download"],
         strip_prefix = "find-msvc-tools-0.1.15",
         build_file = Label("//third_party/crates/remote:BUILD.find-msvc-tools-0.1.15.bazel"),
-    )
-
-    maybe(
-        http_archive,
-        name = "crates__flagset-0.4.7",
-        sha256 = "b7ac824320a75a52197e8f2d787f6a38b6718bb6897a35142d749af3c0e8f4fe",
-        type = "tar.gz",
-        urls = ["https://static.crates.io/crates/flagset/0.4.7/download"],
-        strip_prefix = "flagset-0.4.7",
-        build_file = Label("//third_party/crates/remote:BUILD.flagset-0.4.7.bazel"),
     )
 
     maybe(
@@ -3309,26 +3295,6 @@ def crate_repositories():
 
     maybe(
         http_archive,
-        name = "crates__tls_codec-0.4.2",
-        sha256 = "0de2e01245e2bb89d6f05801c564fa27624dbd7b1846859876c7dad82e90bf6b",
-        type = "tar.gz",
-        urls = ["https://static.crates.io/crates/tls_codec/0.4.2/download"],
-        strip_prefix = "tls_codec-0.4.2",
-        build_file = Label("//third_party/crates/remote:BUILD.tls_codec-0.4.2.bazel"),
-    )
-
-    maybe(
-        http_archive,
-        name = "crates__tls_codec_derive-0.4.2",
-        sha256 = "2d2e76690929402faae40aebdda620a2c0e25dd6d3b9afe48867dfd95991f4bd",
-        type = "tar.gz",
-        urls = ["https://static.crates.io/crates/tls_codec_derive/0.4.2/download"],
-        strip_prefix = "tls_codec_derive-0.4.2",
-        build_file = Label("//third_party/crates/remote:BUILD.tls_codec_derive-0.4.2.bazel"),
-    )
-
-    maybe(
-        http_archive,
         name = "crates__tokio-1.53.3",
         sha256 = "ce3335fa71841cda333a58d7615b03901380ecf09d59b3296d21f8bbac0dde4e",
         type = "tar.gz",
@@ -4039,16 +4005,6 @@ def crate_repositories():
 
     maybe(
         http_archive,
-        name = "crates__x509-cert-0.2.5",
-        sha256 = "1301e935010a701ae5f8655edc0ad17c44bad3ac5ce8c39185f75453b720ae94",
-        type = "tar.gz",
-        urls = ["https://static.crates.io/crates/x509-cert/0.2.5/download"],
-        strip_prefix = "x509-cert-0.2.5",
-        build_file = Label("//third_party/crates/remote:BUILD.x509-cert-0.2.5.bazel"),
-    )
-
-    maybe(
-        http_archive,
         name = "crates__xattr-1.7.0",
         sha256 = "963d6fab92d5504b971dc8bd90ca743c2575e590bc8071ea5bc571598667ae08",
         type = "tar.gz",
@@ -4168,7 +4124,6 @@ def crate_repositories():
         struct(repo = "crates__hex-0.4.3", is_dev_dep = False),
         struct(repo = "crates__idna_adapter-1.1.0", is_dev_dep = False),
         struct(repo = "crates__oci-client-0.15.0", is_dev_dep = False),
-        struct(repo = "crates__oci-spec-0.8.4", is_dev_dep = False),
         struct(repo = "crates__p256-0.13.2", is_dev_dep = False),
         struct(repo = "crates__pgp-0.15.0", is_dev_dep = False),
         struct(repo = "crates__regex-1.13.2", is_dev_dep = False),
@@ -4177,12 +4132,11 @@ def crate_repositories():
         struct(repo = "crates__serde-1.0.229", is_dev_dep = False),
         struct(repo = "crates__serde_json-1.0.154", is_dev_dep = False),
         struct(repo = "crates__sha2-0.10.9", is_dev_dep = False),
-        struct(repo = "crates__tar-0.4.46", is_dev_dep = False),
         struct(repo = "crates__tempfile-3.27.0", is_dev_dep = False),
         struct(repo = "crates__thiserror-2.0.21", is_dev_dep = False),
         struct(repo = "crates__tokio-1.53.3", is_dev_dep = False),
-        struct(repo = "crates__x509-cert-0.2.5", is_dev_dep = False),
         struct(repo = "crates__xz2-0.1.7", is_dev_dep = False),
         struct(repo = "crates__zeroize-1.8.2", is_dev_dep = False),
         struct(repo = "crates__zstd-0.13.5", is_dev_dep = False),
+        struct(repo = "crates__tar-0.4.46", is_dev_dep = True),
     ]

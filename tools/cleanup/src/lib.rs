@@ -1,4 +1,5 @@
-//! Temporary paths removed when the process is ended by a signal.
+//! Temporary paths removed when the process is ended by a signal, and the temporary files
+//! and directories ([`TempFile`], [`TempDir`], [`anonymous_file`]) that use them.
 //!
 //! The tools write their outputs through temporary files and directories that are renamed into
 //! place when complete, and removed by their guards on every error path. A signal ends the
@@ -32,6 +33,9 @@ extern "C" {
     fn raise(sig: i32) -> i32;
     fn write(fd: i32, buf: *const u8, count: usize) -> isize;
 }
+
+mod temp;
+pub use temp::{anonymous_file, TempDir, TempFile};
 
 static REGISTERED: Mutex<Vec<(u64, PathBuf)>> = Mutex::new(Vec::new());
 static NEXT_ID: AtomicU64 = AtomicU64::new(0);

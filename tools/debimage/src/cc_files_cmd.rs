@@ -191,21 +191,17 @@ fn write_dir(out: &Path, fill: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let tmp = tempfile::Builder::new()
-        .prefix(".debimage-")
-        .tempdir_in(parent)
-        .with_context(|| {
-            format!(
-                "cannot create a temporary directory in {}",
-                parent.display()
-            )
-        })?;
+    let tmp = cleanup::TempDir::new_in(parent, ".debimage-").with_context(|| {
+        format!(
+            "cannot create a temporary directory in {}",
+            parent.display()
+        )
+    })?;
     fill(tmp.path())?;
     if std::fs::symlink_metadata(out).is_ok_and(|m| m.is_dir()) {
         std::fs::remove_dir(out)
             .with_context(|| format!("cannot replace {}: not an empty directory", out.display()))?;
     }
-    std::fs::rename(tmp.path(), out).with_context(|| format!("cannot write {}", out.display()))?;
-    let _ = tmp.keep();
-    Ok(())
+    tmp.rename_to(out)
+        .with_context(|| format!("cannot write {}", out.display()))
 }

@@ -35,7 +35,7 @@ pub struct LdSoCacheArgs {
 pub fn run(args: LdSoCacheArgs) -> Result<()> {
     let arch = Architecture::from_debian(&args.arch)?;
     // ELF files pass through this file to be read at their offsets: memory stays bounded.
-    let mut spill = tempfile::tempfile().context("cannot create a temporary file")?;
+    let mut spill = cleanup::anonymous_file().context("cannot create a temporary file")?;
     let mut blobs = Vec::new();
     if let Some(dir) = &args.base {
         let image =

@@ -8,13 +8,12 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use layer::Layer;
-use tempfile::NamedTempFile;
 
 /// Outputs written to temporary files beside their paths, renamed into place together by
 /// [`Outputs::commit`]. Dropped without a commit (an error), the temporary files are removed.
 #[derive(Default)]
 pub struct Outputs {
-    staged: Vec<(NamedTempFile, PathBuf, cleanup::Registration)>,
+    staged: Vec<(cleanup::TempFile, PathBuf)>,
 }
 
 impl Outputs {
@@ -46,13 +45,10 @@ impl Outputs {
         if path.is_dir() {
             anyhow::bail!("cannot write {}: it is a directory", path.display());
         }
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".debimage-")
-            .tempfile_in(dir)
+        // Removed on error, and also should a signal end the process before the rename.
+        let mut tmp = cleanup::TempFile::new_in(dir, ".debimage-")
             .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-        // Removed also should a signal end the process before the rename.
-        let registration = cleanup::register(tmp.path());
-        // Like any file a tool writes (tempfile's default is 0600).
+        // Like any file a tool writes (a temporary file is made 0600).
         std::fs::set_permissions(
             tmp.path(),
             std::os::unix::fs::PermissionsExt::from_mode(0o644),
@@ -62,7 +58,7 @@ impl Outputs {
         tmp.as_file_mut()
             .flush()
             .with_context(|| format!("cannot write {}", path.display()))?;
-        self.staged.push((tmp, path.to_path_buf(), registration));
+        self.staged.push((tmp, path.to_path_buf()));
         Ok(value)
     }
 
@@ -70,10 +66,10 @@ impl Outputs {
     /// renamed are removed again.
     pub fn commit(self) -> Result<()> {
         let mut done: Vec<PathBuf> = Vec::new();
-        for (tmp, path, _registration) in self.staged {
+        for (tmp, path) in self.staged {
             // The error must not keep the temporary file alive: it would outlive the
             // process's exit, which runs no destructors.
-            if let Err(e) = tmp.persist(&path).map_err(|e| e.error) {
+            if let Err(e) = tmp.persist(&path) {
                 for renamed in &done {
                     let _ = std::fs::remove_file(renamed);
                 }

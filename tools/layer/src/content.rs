@@ -268,13 +268,10 @@ fn spool() -> io::Result<&'static Spool> {
     if let Some(spool) = SPOOL.get() {
         return Ok(spool);
     }
-    let file = tempfile::tempfile().map_err(|e| {
+    let file = cleanup::anonymous_file().map_err(|e| {
         io::Error::new(
             e.kind(),
-            format!(
-                "cannot create a temporary file in {} for large file contents: {e}",
-                std::env::temp_dir().display()
-            ),
+            format!("cannot create a temporary file for large file contents: {e}"),
         )
     })?;
     Ok(SPOOL.get_or_init(|| Spool {

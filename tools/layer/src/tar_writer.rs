@@ -5,14 +5,12 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Write};
 
 use sha2::{Digest, Sha256};
+use tarstream::write::{ustar_header, write_padding, OCTAL11_MAX, OCTAL7_MAX};
+use tarstream::BLOCK;
 
 use crate::entry::Kind;
 use crate::gzip::ParallelGzEncoder;
 use crate::{Entry, Error, Layer};
-
-const BLOCK: usize = 512;
-const OCTAL7_MAX: u64 = 0o7777777;
-const OCTAL11_MAX: u64 = 0o77777777777;
 
 /// The identifiers of a written layer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -223,57 +221,9 @@ fn pax_record(out: &mut Vec<u8>, key: &str, value: &str) {
     out.extend_from_slice(format!("{len} {key}={value}\n").as_bytes());
 }
 
-#[allow(clippy::too_many_arguments)]
-fn ustar_header(
-    prefix: &str,
-    name: &str,
-    typeflag: u8,
-    mode: u32,
-    uid: u64,
-    gid: u64,
-    size: u64,
-    mtime: u64,
-    link: &str,
-) -> [u8; BLOCK] {
-    let mut h = [0u8; BLOCK];
-    put(&mut h[0..100], name.as_bytes());
-    put_octal(&mut h[100..108], u64::from(mode));
-    put_octal(&mut h[108..116], uid.min(OCTAL7_MAX));
-    put_octal(&mut h[116..124], gid.min(OCTAL7_MAX));
-    put_octal(&mut h[124..136], size.min(OCTAL11_MAX));
-    put_octal(&mut h[136..148], mtime.min(OCTAL11_MAX));
-    h[156] = typeflag;
-    put(&mut h[157..257], link.as_bytes());
-    put(&mut h[257..263], b"ustar\0");
-    put(&mut h[263..265], b"00");
-    put(&mut h[345..500], prefix.as_bytes());
-    h[148..156].fill(b' ');
-    let sum: u32 = h.iter().map(|&b| u32::from(b)).sum();
-    put(&mut h[148..156], format!("{sum:06o}\0 ").as_bytes());
-    h
-}
-
-fn put(field: &mut [u8], value: &[u8]) {
-    let n = value.len().min(field.len());
-    field[..n].copy_from_slice(&value[..n]);
-}
-
-fn put_octal(field: &mut [u8], value: u64) {
-    let width = field.len() - 1;
-    put(field, format!("{value:0width$o}\0").as_bytes());
-}
-
 fn write_padded(out: &mut impl Write, data: &[u8]) -> io::Result<()> {
     out.write_all(data)?;
     write_padding(out, data.len() as u64)
-}
-
-fn write_padding(out: &mut impl Write, size: u64) -> io::Result<()> {
-    let rem = (size % BLOCK as u64) as usize;
-    if rem != 0 {
-        out.write_all(&[0u8; BLOCK][..BLOCK - rem])?;
-    }
-    Ok(())
 }
 
 /// Passes bytes through while hashing and counting them.

@@ -10,6 +10,9 @@ use std::fs::File;
 use std::io::{self, BufReader, Read, Write};
 use std::path::Path;
 
+use tarstream::write::{ustar_header, write_padding};
+use tarstream::BLOCK;
+
 use crate::read::{Image, LayerBlob};
 use crate::{DigestReader, Error, LayerMediaType};
 
@@ -18,7 +21,7 @@ pub fn write_docker_archive(image: &Image, repo_tag: &str, out: impl Write) -> R
     // As stored: docker names the image by its config's sha256, the OCI config digest.
     let config_bytes = image.config_bytes()?;
     let config_name = format!("{}.json", hex_of(&crate::sha256_digest(&config_bytes)));
-    let mut tar = tar::Builder::new(out);
+    let mut tar = out;
     let mut layer_names = Vec::new();
     for layer in &image.layers {
         let format = layer.media_type;
@@ -57,9 +60,11 @@ pub fn write_docker_archive(image: &Image, repo_tag: &str, out: impl Write) -> R
         "Layers": layer_names,
     }]);
     append_bytes(&mut tar, "manifest.json", &serde_json::to_vec(&manifest)?)?;
-    // A buffered writer would swallow its last write error when dropped.
-    let mut out = tar.into_inner().map_err(Error::io(Path::new(repo_tag)))?;
-    out.flush().map_err(Error::io(Path::new(repo_tag)))
+    // The end-of-archive marker; a buffered writer would swallow its last write error when
+    // dropped.
+    tar.write_all(&[0u8; 2 * BLOCK])
+        .and_then(|()| tar.flush())
+        .map_err(Error::io(Path::new(repo_tag)))
 }
 
 /// Reads `layer`'s blob through, checking its digest, size and diff_id; returns the size of
@@ -74,8 +79,8 @@ fn check_blob(layer: &LayerBlob) -> Result<u64, Error> {
 
 /// Appends what `open` reads from `layer`'s blob (pass two), checking it is the `size` bytes
 /// of digest `expected` that pass one checked.
-fn append<W: Write>(
-    tar: &mut tar::Builder<W>,
+fn append(
+    tar: &mut impl Write,
     name: &str,
     layer: &LayerBlob,
     (size, expected): (u64, &str),
@@ -84,7 +89,9 @@ fn append<W: Write>(
     let file = File::open(&layer.path).map_err(Error::io(&layer.path))?;
     let reader = open(file).map_err(Error::io(&layer.path))?;
     let mut data = DigestReader::new(reader.take(size));
-    tar.append_data(&mut header(size), name, &mut data)
+    tar.write_all(&header(name, size)?)
+        .and_then(|()| io::copy(&mut data, tar))
+        .and_then(|_| write_padding(tar, size))
         .map_err(Error::io(&layer.path))?;
     let (digest, copied) = data.finish();
     if copied != size || digest != expected {
@@ -96,22 +103,26 @@ fn append<W: Write>(
     Ok(())
 }
 
-fn header(size: u64) -> tar::Header {
-    let mut header = tar::Header::new_ustar();
-    header.set_size(size);
-    header.set_mode(0o644);
-    header.set_mtime(0);
-    header.set_uid(0);
-    header.set_gid(0);
-    header.set_entry_type(tar::EntryType::Regular);
-    header
+/// A regular file's header: 0644, root, mtime 0. Every name here (a digest's hex and a file
+/// name) fits ustar's 100 bytes.
+fn header(name: &str, size: u64) -> Result<[u8; BLOCK], Error> {
+    if name.len() > 100 {
+        return Err(Error::input(
+            Path::new(name),
+            "is too long a name for the archive",
+        ));
+    }
+    Ok(ustar_header("", name, b'0', 0o644, 0, 0, size, 0, ""))
 }
 
 fn hex_of(digest: &str) -> &str {
     digest.split_once(':').map_or(digest, |(_, h)| h)
 }
 
-fn append_bytes<W: Write>(tar: &mut tar::Builder<W>, name: &str, data: &[u8]) -> Result<(), Error> {
-    tar.append_data(&mut header(data.len() as u64), name, data)
+fn append_bytes(tar: &mut impl Write, name: &str, data: &[u8]) -> Result<(), Error> {
+    let size = data.len() as u64;
+    tar.write_all(&header(name, size)?)
+        .and_then(|()| tar.write_all(data))
+        .and_then(|()| write_padding(tar, size))
         .map_err(Error::io(Path::new(name)))
 }

@@ -308,11 +308,8 @@ fn write_layout(out: &Path, fill: impl FnOnce(&Path) -> Result<(), Error>) -> Re
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let tmp = tempfile::Builder::new()
-        .prefix(".oci-layout-")
-        .tempdir_in(parent)
-        .map_err(Error::io(parent))?;
-    let _registration = cleanup::register(tmp.path());
+    // Removed on error, and also should a signal end the process before the rename.
+    let tmp = cleanup::TempDir::new_in(parent, ".oci-layout-").map_err(Error::io(parent))?;
     let blobs = tmp.path().join("blobs/sha256");
     std::fs::create_dir_all(&blobs).map_err(Error::io(&blobs))?;
     let marker = tmp.path().join("oci-layout");
@@ -322,8 +319,5 @@ fn write_layout(out: &Path, fill: impl FnOnce(&Path) -> Result<(), Error>) -> Re
     if std::fs::symlink_metadata(out).is_ok_and(|m| m.is_dir()) {
         std::fs::remove_dir(out).map_err(Error::io(out))?;
     }
-    std::fs::rename(tmp.path(), out).map_err(Error::io(out))?;
-    // Renamed: nothing is left for the guard to remove.
-    let _ = tmp.keep();
-    Ok(())
+    tmp.rename_to(out).map_err(Error::io(out))
 }

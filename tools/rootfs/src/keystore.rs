@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 
 use sha2::{Digest, Sha256};
 
+use crate::der::{bmp_string, integer, octet_string, oid, sequence, set, tlv};
 use crate::{CaCertificate, Error};
 
 /// Java's customary trust store password.
@@ -156,70 +157,6 @@ fn algorithm(id: &str) -> Vec<u8> {
     sequence(&[oid(id), vec![0x05, 0x00]].concat())
 }
 
-fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
-    let mut out = vec![tag];
-    let len = content.len();
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes: Vec<u8> = len
-            .to_be_bytes()
-            .into_iter()
-            .skip_while(|&b| b == 0)
-            .collect();
-        out.push(0x80 | bytes.len() as u8);
-        out.extend(bytes);
-    }
-    out.extend_from_slice(content);
-    out
-}
-
-fn sequence(content: &[u8]) -> Vec<u8> {
-    tlv(0x30, content)
-}
-
-fn set(content: &[u8]) -> Vec<u8> {
-    tlv(0x31, content)
-}
-
-fn octet_string(content: &[u8]) -> Vec<u8> {
-    tlv(0x04, content)
-}
-
-fn integer(value: u32) -> Vec<u8> {
-    let mut bytes: Vec<u8> = value
-        .to_be_bytes()
-        .into_iter()
-        .skip_while(|&b| b == 0)
-        .collect();
-    if bytes.first().is_none_or(|&b| b & 0x80 != 0) {
-        bytes.insert(0, 0);
-    }
-    tlv(0x02, &bytes)
-}
-
-fn bmp_string(text: &str) -> Vec<u8> {
-    let utf16: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
-    tlv(0x1e, &utf16)
-}
-
-/// DER object identifier from dotted text (constants above, so always well formed).
-fn oid(dotted: &str) -> Vec<u8> {
-    let arcs: Vec<u64> = dotted.split('.').filter_map(|a| a.parse().ok()).collect();
-    let mut body = Vec::new();
-    let first = arcs.first().copied().unwrap_or(0) * 40 + arcs.get(1).copied().unwrap_or(0);
-    for arc in std::iter::once(first).chain(arcs.iter().skip(2).copied()) {
-        let mut chunk = vec![(arc & 0x7f) as u8];
-        let mut rest = arc >> 7;
-        while rest > 0 {
-            chunk.push(0x80 | (rest & 0x7f) as u8);
-            rest >>= 7;
-        }
-        body.extend(chunk.into_iter().rev());
-    }
-    tlv(0x06, &body)
-}
-
 /// RFC 7292 appendix B.2 key derivation (ID 3: MAC key) with SHA-256, for a 32-byte key.
 fn pkcs12_kdf(password: &str, salt: &[u8], iterations: u32) -> Vec<u8> {
     const V: usize = 64; // SHA-256 block size
@@ -263,19 +200,6 @@ fn hmac_sha256(key: &[u8], message: &[u8]) -> Vec<u8> {
 mod tests {
     use super::*;
     use std::process::Command;
-
-    #[test]
-    fn encodes_der_primitives() {
-        assert_eq!(
-            oid("1.2.840.113549.1.7.1"),
-            [0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01]
-        );
-        assert_eq!(integer(3), [0x02, 0x01, 0x03]);
-        assert_eq!(integer(10_000), [0x02, 0x02, 0x27, 0x10]);
-        assert_eq!(integer(128), [0x02, 0x02, 0x00, 0x80]);
-        assert_eq!(tlv(0x04, &[0u8; 200])[..3], [0x04, 0x81, 200]);
-        assert_eq!(bmp_string("a"), [0x1e, 0x02, 0x00, b'a']);
-    }
 
     #[test]
     fn hmac_matches_rfc_4231_case_2() {

@@ -6,12 +6,15 @@
 //! Every function returns [`layer::Entry`] values (or bytes) that are identical on every run.
 
 pub mod cacerts;
+pub mod der;
 pub mod elf;
 pub mod keystore;
 pub mod ld_so_cache;
 pub mod locale;
+mod pem;
 pub mod status;
 pub mod users;
+pub mod x509;
 
 pub use cacerts::{CaBundle, CaCertificate, BUNDLE_PATH};
 pub use keystore::{java_truststore, pkcs12_truststore, TrustedCertificate, KEYSTORE_PATH};

@@ -12,6 +12,8 @@
 
 use std::io::{self, Read};
 
+pub mod write;
+
 /// The tar block size.
 pub const BLOCK: usize = 512;
 
