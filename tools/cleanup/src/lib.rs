@@ -115,18 +115,23 @@ extern "C" fn on_signal(sig: i32) {
 fn remove_registered() {
     let paths: Vec<PathBuf> = registered().iter().map(|(_, p)| p.clone()).collect();
     for path in paths {
-        let removed = match std::fs::symlink_metadata(&path) {
-            Ok(meta) if meta.is_dir() => std::fs::remove_dir_all(&path),
-            Ok(_) => std::fs::remove_file(&path),
-            Err(_) => continue, // renamed into place or removed meanwhile
-        };
-        if let Err(e) = removed {
+        if let Err(e) = remove(&path) {
             let _ = writeln!(
                 std::io::stderr(),
                 "cannot remove the temporary {}: {e}",
                 path.display()
             );
         }
+    }
+}
+
+/// Removes `path`, a file or a whole directory; one that is gone already (renamed into place
+/// or removed meanwhile) is no error.
+fn remove(path: &Path) -> std::io::Result<()> {
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.is_dir() => std::fs::remove_dir_all(path),
+        Ok(_) => std::fs::remove_file(path),
+        Err(_) => Ok(()),
     }
 }
 

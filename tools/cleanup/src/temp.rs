@@ -52,36 +52,66 @@ fn create_new<T>(
     ))
 }
 
-/// A named temporary file (mode 0600), removed on drop unless [`TempFile::persist`]ed.
-pub struct TempFile {
+/// A new file at `path` (mode 0600), open for reading and writing; never an existing one.
+fn open_new(path: &Path) -> io::Result<File> {
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+}
+
+/// A temporary path removed (file or directory tree) on drop unless renamed into place.
+struct TempPath {
     path: PathBuf,
-    file: File,
     renamed: bool,
     _registration: Registration,
+}
+
+impl TempPath {
+    fn new(path: PathBuf) -> Self {
+        let _registration = register(&path);
+        Self {
+            path,
+            renamed: false,
+            _registration,
+        }
+    }
+
+    fn rename_to(mut self, to: &Path) -> io::Result<()> {
+        std::fs::rename(&self.path, to)?;
+        self.renamed = true;
+        Ok(())
+    }
+}
+
+impl Drop for TempPath {
+    fn drop(&mut self) {
+        if !self.renamed {
+            let _ = crate::remove(&self.path);
+        }
+    }
+}
+
+/// A named temporary file (mode 0600), removed on drop unless [`TempFile::persist`]ed.
+pub struct TempFile {
+    temp: TempPath,
+    file: File,
 }
 
 impl TempFile {
     /// Creates `dir/<prefix>...`, open for reading and writing.
     pub fn new_in(dir: &Path, prefix: &str) -> io::Result<Self> {
-        let (path, file) = create_new(dir, prefix, |path| {
-            OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .open(path)
-        })?;
-        let _registration = register(&path);
+        let (path, file) = create_new(dir, prefix, open_new)?;
         Ok(Self {
-            path,
+            temp: TempPath::new(path),
             file,
-            renamed: false,
-            _registration,
         })
     }
 
     pub fn path(&self) -> &Path {
-        &self.path
+        &self.temp.path
     }
 
     pub fn as_file_mut(&mut self) -> &mut File {
@@ -89,27 +119,15 @@ impl TempFile {
     }
 
     /// Renames the file to `to` (replacing a file there). On error it is still removed.
-    pub fn persist(mut self, to: &Path) -> io::Result<()> {
-        std::fs::rename(&self.path, to)?;
-        self.renamed = true;
-        Ok(())
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        if !self.renamed {
-            let _ = std::fs::remove_file(&self.path);
-        }
+    pub fn persist(self, to: &Path) -> io::Result<()> {
+        self.temp.rename_to(to)
     }
 }
 
 /// A temporary directory (mode 0700), removed with its contents on drop unless
 /// [`TempDir::rename_to`] moved it into place.
 pub struct TempDir {
-    path: PathBuf,
-    renamed: bool,
-    _registration: Registration,
+    temp: TempPath,
 }
 
 impl TempDir {
@@ -118,32 +136,19 @@ impl TempDir {
         let (path, ()) = create_new(dir, prefix, |path| {
             std::fs::DirBuilder::new().mode(0o700).create(path)
         })?;
-        let _registration = register(&path);
         Ok(Self {
-            path,
-            renamed: false,
-            _registration,
+            temp: TempPath::new(path),
         })
     }
 
     pub fn path(&self) -> &Path {
-        &self.path
+        &self.temp.path
     }
 
     /// Renames the directory to `to` (an empty directory there is replaced, as `rename(2)`
     /// does). On error it is still removed.
-    pub fn rename_to(mut self, to: &Path) -> io::Result<()> {
-        std::fs::rename(&self.path, to)?;
-        self.renamed = true;
-        Ok(())
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        if !self.renamed {
-            let _ = std::fs::remove_dir_all(&self.path);
-        }
+    pub fn rename_to(self, to: &Path) -> io::Result<()> {
+        self.temp.rename_to(to)
     }
 }
 
@@ -151,15 +156,8 @@ impl Drop for TempDir {
 /// open, so nothing remains whichever way the process ends.
 pub fn anonymous_file() -> io::Result<File> {
     let dir = std::env::temp_dir();
-    let (path, file) = create_new(&dir, ".debimage-spool-", |path| {
-        OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(path)
-    })
-    .map_err(|e| io::Error::new(e.kind(), format!("in {}: {e}", dir.display())))?;
+    let (path, file) = create_new(&dir, ".debimage-spool-", open_new)
+        .map_err(|e| io::Error::new(e.kind(), format!("in {}: {e}", dir.display())))?;
     std::fs::remove_file(&path)?;
     Ok(file)
 }
